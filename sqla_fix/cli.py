@@ -1,0 +1,172 @@
+"""The `sqla-fix` command: check, fix, fix --diff, rules."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections import Counter
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.syntax import Syntax
+from rich.table import Table
+
+from . import __version__
+from .config import Config, ConfigError, load_config
+from .engine import FileResult, LoadError, run, write_atomically
+from .rules import RULES
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(values: tuple[str, ...]) -> list[str]:
+    return [code.strip().upper() for value in values for code in value.split(",") if code.strip()]
+
+
+def _config(paths: tuple[Path, ...], select, ignore, config_file) -> Config:
+    try:
+        config = load_config(list(paths), config_file)
+    except ConfigError as error:
+        raise click.UsageError(str(error)) from error
+    if select:
+        config.select = _codes(select)
+    config.ignore = [*config.ignore, *_codes(ignore)]
+    return config
+
+
+def _report_errors(results: list[FileResult]) -> bool:
+    errors = [result for result in results if result.error]
+    for result in errors:
+        click.echo(f"{result.path}: {result.error}", err=True)
+    return bool(errors)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+_paths = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+_select = click.option("--select", multiple=True, metavar="CODES", help="Only these rule codes (comma-separated).")
+_ignore = click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rule codes (comma-separated).")
+_config_option = click.option(
+    "--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="pyproject.toml to read [tool.sqla-fix] from (default: the nearest one).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="sqla-fix")
+def main() -> None:
+    """Find and fix SQLAlchemy models that a database engineer would not let through."""
+
+
+@main.command()
+@_paths
+@_select
+@_ignore
+@_config_option
+def check(paths, select, ignore, config_file) -> None:
+    """Report findings as `path:line:col: CODE message`; exit 1 if there are any."""
+    results = run(list(paths), _config(paths, select, ignore, config_file))
+    had_errors = _report_errors(results)
+    findings = [finding for result in results for finding in result.findings]
+    for finding in findings:
+        click.echo(str(finding))
+    fixable = sum(finding.fixable for finding in findings)
+    if findings:
+        files = len({finding.path for finding in findings})
+        click.echo(f"Found {_plural(len(findings), 'finding')} in {_plural(files, 'file')} "
+                   f"({fixable} fixable with `sqla-fix fix`).")
+    elif not had_errors:
+        click.echo("All checks passed.")
+    sys.exit(EXIT_ERROR if had_errors else EXIT_FINDINGS if findings else EXIT_CLEAN)
+
+
+@main.command()
+@_paths
+@_select
+@_ignore
+@_config_option
+@click.option("--diff", is_flag=True, help="Print the changes as a unified diff; write nothing.")
+@click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when any file was rewritten.")
+def fix(paths, select, ignore, config_file, diff, exit_non_zero_on_fix) -> None:
+    """Rewrite the files in place; report what has no automatic fix."""
+    results = run(list(paths), _config(paths, select, ignore, config_file))
+    changed = [result for result in results if result.changed and not result.error]
+    if diff:
+        _print_diffs(changed)
+        count = sum(len(result.fixed) for result in changed)
+        click.echo(f"Would fix {_plural(count, 'finding')} in {_plural(len(changed), 'file')}.", err=True)
+        had_errors = _report_errors(results)
+        sys.exit(EXIT_ERROR if had_errors else EXIT_FINDINGS if changed else EXIT_CLEAN)
+
+    for result in changed:
+        try:
+            write_atomically(result.path, result.fixed_source)
+        except OSError as error:
+            result.error = f"cannot write: {error.strerror or error}"
+            continue
+        counts = Counter(finding.code for finding in result.fixed)
+        detail = ", ".join(f"{code} x{n}" if n > 1 else code for code, n in sorted(counts.items()))
+        click.echo(f"{result.path}: fixed {_plural(sum(counts.values()), 'finding')} ({detail})")
+    had_errors = _report_errors(results)
+    remaining = [f for result in results if not result.error for f in result.remaining]
+    for finding in remaining:
+        click.echo(str(finding))
+    written = [result for result in changed if not result.error]
+    fixed = sum(len(result.fixed) for result in written)
+    click.echo(f"Fixed {_plural(fixed, 'finding')} in {_plural(len(written), 'file')}; "
+               f"{len(remaining)} remaining without an automatic fix.")
+    if had_errors:
+        sys.exit(EXIT_ERROR)
+    if remaining or (exit_non_zero_on_fix and written):
+        sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_CLEAN)
+
+
+def _print_diffs(results: list[FileResult]) -> None:
+    console = Console(highlight=False)
+    for result in results:
+        text = _unified_diff(result)
+        if console.is_terminal:
+            console.print(Syntax(text, "diff", theme="ansi_dark", background_color="default"))
+        else:
+            click.echo(text, nl=False)
+
+
+def _unified_diff(result: FileResult) -> str:
+    old = _decode(result.original)
+    new = _decode(result.fixed_source)
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=str(result.path), tofile=str(result.path)
+    )
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def _decode(source: bytes) -> str:
+    import libcst as cst
+
+    module = cst.parse_module(source)
+    return module.code
+
+
+@main.command("rules")
+def list_rules() -> None:
+    """List the rules: code, name, what they find."""
+    table = Table("code", "name", "finds")
+    for rule in RULES:
+        table.add_row(rule.code, rule.name, rule.summary)
+    Console().print(table)
+
+
+@main.command("rule")
+@click.argument("code")
+def explain_rule(code: str) -> None:
+    """Explain one rule: why it matters, what it fixes, where it does not."""
+    for rule in RULES:
+        if rule.code == code.upper():
+            click.echo(f"{rule.code} {rule.name}\n")
+            click.echo(sys.modules[type(rule).__module__].__doc__.strip())
+            return
+    raise click.UsageError(f"unknown rule: {code}")

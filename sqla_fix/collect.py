@@ -1,0 +1,452 @@
+"""Collect the model facts of one parsed module into ModuleFacts."""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+
+from .names import Resolver
+from .picture import (
+    ClassKind,
+    ColumnFact,
+    ConstraintFact,
+    ForeignKeyFact,
+    IndexFact,
+    ModelClass,
+    ModuleFacts,
+    RelationshipFact,
+    Style,
+    TableFact,
+)
+
+_ROOT_BASES = ("sa.DeclarativeBase", "sa.DeclarativeBaseNoMeta")
+_DECLARATIVE_FACTORIES = ("sa.declarative_base", "sa.orm.declarative_base")
+_COLUMN_CALLS = ("sa.Column", "sa.mapped_column")
+_RELATIONSHIP_CALLS = ("sa.relationship", "sa.relation")
+_MAPPED_ANNOTATIONS = {"sa.Mapped": None, "sa.WriteOnlyMapped": "write_only", "sa.DynamicMapped": "dynamic"}
+_CONSTRAINT_KINDS = {
+    "sa.Index": "index",
+    "sa.UniqueConstraint": "unique",
+    "sa.PrimaryKeyConstraint": "primary_key",
+}
+
+
+def literal_string(node: cst.CSTNode | None) -> str | None:
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def literal_int(node: cst.CSTNode | None) -> int | None:
+    if isinstance(node, cst.Integer):
+        return int(node.value.replace("_", ""), 0)
+    return None
+
+
+def keywords_of(call: cst.Call) -> dict[str, cst.BaseExpression]:
+    return {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
+
+
+def positional_of(call: cst.Call) -> list[cst.BaseExpression]:
+    return [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+
+
+def _single_statement(statement: cst.CSTNode) -> cst.BaseSmallStatement | None:
+    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+        return statement.body[0]
+    return None
+
+
+def _assignment(small: cst.BaseSmallStatement | None):
+    """(target name, annotation or None, value or None) of `x = v` / `x: A = v` / `x: A`."""
+    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+        target = small.targets[0].target
+        if isinstance(target, cst.Name):
+            return target.value, None, small.value
+    if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+        return small.target.value, small.annotation.annotation, small.value
+    return None
+
+
+def _column_reference(node: cst.BaseExpression) -> str | None:
+    """Column named in a constraint: "user_id", user_id, Post.user_id, table.c.user_id."""
+    text = literal_string(node)
+    if text is not None:
+        return text
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return None
+
+
+class ModuleCollector:
+    def __init__(self, module: cst.Module, resolver: Resolver, facts: ModuleFacts):
+        self.module = module
+        self.resolver = resolver
+        self.facts = facts
+        self.root_names: set[str] = set()  # variables bound to a declarative base: Base = declarative_base()
+
+    # -- module level -----------------------------------------------------------------------------------
+    def collect(self) -> ModuleFacts:
+        for statement in self.module.body:
+            if isinstance(statement, cst.ClassDef):
+                self._collect_class(statement)
+                continue
+            small = _single_statement(statement)
+            assignment = _assignment(small)
+            if assignment is not None:
+                name, _annotation, value = assignment
+                self._collect_module_assignment(name, value, statement)
+            elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                self._collect_module_index(small.value)
+        return self.facts
+
+    def _collect_module_assignment(self, name: str, value, statement) -> None:
+        called = self.resolver.call_name(value)
+        if called == "flask.SQLAlchemy":
+            self.resolver.flask_handles.add(name)
+        elif called in _DECLARATIVE_FACTORIES or (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Attribute)
+            and value.func.attr.value == "generate_base"
+        ):
+            self.root_names.add(name)
+        elif called in ("sa.Table", "flask.Table"):
+            self._collect_table(name, value, statement)
+        elif called == "sa.Index":
+            self._collect_module_index(value)
+
+    def _collect_module_index(self, call: cst.Call) -> None:
+        if self.resolver.call_name(call) != "sa.Index":
+            return
+        columns: list[str] = []
+        owner = None
+        for expression in positional_of(call)[1:]:
+            if isinstance(expression, cst.Attribute):
+                value = expression.value
+                if isinstance(value, cst.Attribute) and value.attr.value == "c":  # table.c.column
+                    value = value.value
+                if isinstance(value, cst.Name):
+                    owner = owner or value.value
+                columns.append(expression.attr.value)
+        if owner and columns:
+            self.facts.module_indexes.append(IndexFact(owner, columns))
+
+    def _collect_table(self, variable: str, call: cst.Call, statement) -> None:
+        positional = positional_of(call)
+        name = literal_string(positional[0]) if positional else None
+        if name is None:
+            return
+        table = TableFact(variable=variable, name=name, call=call, statement=statement)
+        for order, arg in enumerate(call.args):
+            expression = arg.value
+            called = self.resolver.call_name(expression)
+            if called == "sa.Column":
+                column = self._column(expression, None, expression, Style.IMPERATIVE, None)
+                if column is not None:
+                    column.order = order
+                    table.columns[column.name] = column
+            else:
+                constraint = self._constraint(expression)
+                if constraint is not None:
+                    table.constraints.append(constraint)
+        self.facts.tables[name] = table
+
+    # -- classes ----------------------------------------------------------------------------------------
+    def _collect_class(self, node: cst.ClassDef) -> None:
+        bases: list[str] = []
+        unresolved: list[str] = []
+        canonical_bases: set[str] = set()
+        for arg in node.bases:
+            if arg.keyword is not None or arg.star:
+                continue
+            canonical = self.resolver.canonical(arg.value)
+            local = self.resolver.local_name(arg.value)
+            if canonical is not None:
+                canonical_bases.add(canonical)
+                bases.append(canonical)
+            elif local is not None and (local in self.facts.classes or local in self.root_names):
+                bases.append(local)
+            else:
+                unresolved.append(cst.Module([]).code_for_node(arg.value))
+        model = ModelClass(name=node.name.value, node=node, module=self.facts, bases=bases, unresolved_bases=unresolved)
+        self._collect_body(model)
+
+        parents = [self.facts.classes[b] for b in bases if b in self.facts.classes]
+        model.dataclass_mapped = "sa.MappedAsDataclass" in canonical_bases or any(p.dataclass_mapped for p in parents)
+        model.flask = "flask.Model" in canonical_bases or any(p.flask for p in parents)
+        declarative = (
+            "flask.Model" in canonical_bases
+            or any(b in self.root_names for b in bases)
+            or any(p.kind in (ClassKind.ROOT, ClassKind.MAPPED, ClassKind.ABSTRACT) for p in parents)
+        )
+        abstract = "__abstract__" in model.other_attributes
+        if canonical_bases & set(_ROOT_BASES):
+            model.kind = ClassKind.ROOT
+        elif declarative:
+            model.kind = ClassKind.ABSTRACT if abstract else ClassKind.MAPPED
+        elif unresolved and (model.has_tablename_attribute or model.has_table_attribute or model.columns):
+            # A base from another file: the class maps a table, but its ancestry is unknown here.
+            model.kind = ClassKind.ABSTRACT if abstract else ClassKind.MAPPED
+        elif model.columns or model.relationships:
+            model.kind = ClassKind.MIXIN
+        if model.kind is ClassKind.MAPPED:
+            mapped_parents = [p for p in parents if p.kind is ClassKind.MAPPED]
+            if mapped_parents:
+                has_own_table = model.explicit_tablename is not None or model.has_tablename_attribute
+                if model.flask and not has_own_table:
+                    has_own_table = any(c.primary_key for c in model.columns.values())
+                model.inheritance = "joined" if has_own_table else "single"
+        self.facts.classes[model.name] = model
+
+    def _collect_body(self, model: ModelClass) -> None:
+        body = model.node.body
+        if not isinstance(body, cst.IndentedBlock):
+            return
+        for order, statement in enumerate(body.body):
+            if isinstance(statement, cst.FunctionDef):
+                model.other_attributes.add(statement.name.value)
+                continue
+            assignment = _assignment(_single_statement(statement))
+            if assignment is None:
+                continue
+            name, annotation, value = assignment
+            if name == "__tablename__":
+                model.has_tablename_attribute = True
+                model.explicit_tablename = literal_string(value)
+                continue
+            if name == "__abstract__":
+                if isinstance(value, cst.Name) and value.value == "True":
+                    model.other_attributes.add("__abstract__")
+                continue
+            if name == "__table__":
+                model.has_table_attribute = True
+                continue
+            if name == "__table_args__":
+                self._collect_table_args(model, value)
+                continue
+            wrapper, inner = self._mapped_annotation(annotation)
+            if wrapper is not None:
+                model.uses_typed_style = True
+            called = self.resolver.call_name(value)
+            if called in _RELATIONSHIP_CALLS:
+                model.relationships.append(self._relationship(name, value, statement, wrapper, inner))
+            elif called in _COLUMN_CALLS or (value is None and wrapper == "sa.Mapped" and not _collection_of(inner)):
+                style = Style.TYPED if (wrapper is not None or called == "sa.mapped_column") else Style.CLASSIC
+                optional = _is_optional(inner) if wrapper is not None else None
+                column = self._column(value, name, statement, style, optional)
+                if column is not None:
+                    column.order = order
+                    model.columns[name] = column
+                    model.last_column_statement = statement
+            else:
+                model.other_attributes.add(name)
+
+    def _collect_table_args(self, model: ModelClass, value) -> None:
+        elements = value.elements if isinstance(value, (cst.Tuple, cst.List)) else []
+        for element in elements:
+            constraint = self._constraint(element.value)
+            if constraint is not None:
+                model.constraints.append(constraint)
+
+    def _constraint(self, expression) -> ConstraintFact | None:
+        called = self.resolver.call_name(expression)
+        if called in _CONSTRAINT_KINDS:
+            positional = positional_of(expression)
+            if called == "sa.Index":
+                positional = positional[1:]
+            columns = [c for c in map(_column_reference, positional) if c is not None]
+            return ConstraintFact(_CONSTRAINT_KINDS[called], columns, expression)
+        if called == "sa.ForeignKeyConstraint":
+            positional = positional_of(expression)
+            if len(positional) >= 2 and isinstance(positional[0], (cst.List, cst.Tuple)):
+                columns = [c for c in (_column_reference(e.value) for e in positional[0].elements) if c]
+                return ConstraintFact("foreign_key", columns, expression)
+        return None
+
+    # -- columns and relationships ----------------------------------------------------------------------
+    def _column(self, call, name, statement, style, optional) -> ColumnFact | None:
+        if call is None:
+            return ColumnFact(name=name, statement=statement, call=None, style=style, annotation_optional=optional)
+        positional = positional_of(call)
+        if positional and literal_string(positional[0]) is not None:
+            db_name = literal_string(positional[0])
+            positional = positional[1:]
+            name = name or db_name
+        if name is None:
+            return None
+        column = ColumnFact(name=name, statement=statement, call=call, style=style, annotation_optional=optional)
+        column.constructor = self.resolver.call_name(call)
+        column.keywords = keywords_of(call)
+        for expression in positional:
+            called = self.resolver.call_name(expression)
+            if called == "sa.ForeignKey":
+                column.foreign_keys.append(self._foreign_key(expression))
+            elif called in ("sa.Sequence", "sa.Identity", "sa.Computed", "sa.CheckConstraint"):
+                continue
+            elif column.type_call is None:
+                column.type_call = expression
+        if column.type_call is None and "type_" in column.keywords:
+            column.type_call = column.keywords["type_"]
+        if column.type_call is not None:
+            if isinstance(column.type_call, cst.Call):
+                column.type_name = self.resolver.canonical(column.type_call.func)
+                type_args = positional_of(column.type_call)
+                length = keywords_of(column.type_call).get("length")
+                column.type_length = literal_int(type_args[0] if type_args else length)
+            else:
+                column.type_name = self.resolver.canonical(column.type_call)
+        return column
+
+    def _foreign_key(self, call: cst.Call) -> ForeignKeyFact:
+        positional = positional_of(call)
+        keywords = keywords_of(call)
+        target = positional[0] if positional else keywords.get("column")
+        table = target_class = None
+        text = literal_string(target)
+        if text is not None:
+            parts = text.split(".")
+            table = parts[-2] if len(parts) >= 2 else None
+        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+            target_class = target.value.value
+        use_alter = keywords.get("use_alter")
+        return ForeignKeyFact(
+            call=call,
+            target_table=table,
+            target_class=target_class,
+            ondelete=literal_string(keywords.get("ondelete")),
+            use_alter=isinstance(use_alter, cst.Name) and use_alter.value == "True",
+        )
+
+    def _relationship(self, name, call, statement, wrapper, inner) -> RelationshipFact:
+        keywords = keywords_of(call)
+        secondary = keywords.get("secondary")
+        if isinstance(secondary, cst.Name):
+            self.facts.secondary_names.add(secondary.value)
+        elif literal_string(secondary):
+            self.facts.secondary_names.add(literal_string(secondary))
+        positional = positional_of(call)
+        target_expression = positional[0] if positional else keywords.get("argument")
+        target = literal_string(target_expression)
+        if target is None and isinstance(target_expression, cst.Name):
+            target = target_expression.value
+        collection = None
+        scalar = False
+        if wrapper is not None:
+            collection = _MAPPED_ANNOTATIONS.get(wrapper) or _collection_of(inner)
+            element = _element_of(inner) if wrapper == "sa.Mapped" else inner
+            if collection is None:
+                scalar = True
+            if target is None:
+                target = _annotation_name(element)
+        if target is not None:
+            target = target.rsplit(".", 1)[-1]
+        return RelationshipFact(
+            name=name,
+            statement=statement,
+            call=call,
+            target=target,
+            collection=collection,
+            scalar_annotation=scalar,
+            keywords=keywords,
+        )
+
+    def _mapped_annotation(self, annotation):
+        """(canonical wrapper, inner expression) of Mapped[X] / WriteOnlyMapped[X] / DynamicMapped[X]."""
+        if annotation is None:
+            return None, None
+        annotation = _unstring(annotation)
+        if isinstance(annotation, cst.Subscript) and len(annotation.slice) == 1:
+            wrapper = self.resolver.canonical(annotation.value)
+            if wrapper is None and isinstance(annotation.value, cst.Name):
+                # inside a string annotation, names are not bound: go by the imported name's spelling
+                wrapper = {"Mapped": "sa.Mapped", "WriteOnlyMapped": "sa.WriteOnlyMapped",
+                           "DynamicMapped": "sa.DynamicMapped"}.get(annotation.value.value)
+            if wrapper in _MAPPED_ANNOTATIONS:
+                index = annotation.slice[0].slice
+                if isinstance(index, cst.Index):
+                    return wrapper, _unstring(index.value)
+        return None, None
+
+
+def _unstring(node):
+    """The expression inside a string annotation ("list[Post]" -> list[Post])."""
+    text = literal_string(node)
+    if text is None:
+        return node
+    try:
+        return cst.parse_expression(text)
+    except cst.ParserSyntaxError:
+        return cst.Name("object")
+
+
+def _last_name(node) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return None
+
+
+def _collection_of(inner) -> str | None:
+    inner = _unstring(inner)
+    if isinstance(inner, cst.Subscript):
+        name = _last_name(inner.value)
+        if name in ("list", "List", "Sequence", "MutableSequence"):
+            return "list"
+        if name in ("set", "Set", "MutableSet", "FrozenSet", "frozenset"):
+            return "set"
+        if name in ("dict", "Dict", "Mapping", "MutableMapping"):
+            return "dict"
+    return None
+
+
+def _element_of(inner):
+    inner = _unstring(inner)
+    if isinstance(inner, cst.Subscript) and _collection_of(inner):
+        element = inner.slice[-1].slice
+        if isinstance(element, cst.Index):
+            return _unstring(element.value)
+    if _is_optional(inner):
+        return _optional_inner(inner)
+    return inner
+
+
+def _optional_inner(inner):
+    if isinstance(inner, cst.Subscript) and isinstance(inner.slice[0].slice, cst.Index):
+        return _unstring(inner.slice[0].slice.value)
+    if isinstance(inner, cst.BinaryOperation):
+        return inner.right if _is_none(inner.left) else inner.left
+    return inner
+
+
+def _annotation_name(node) -> str | None:
+    node = _unstring(node)
+    if _is_optional(node):
+        node = _optional_inner(node)
+    return _last_name(node)
+
+
+def _is_none(node) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def _is_optional(inner) -> bool:
+    inner = _unstring(inner)
+    if isinstance(inner, cst.BinaryOperation) and isinstance(inner.operator, cst.BitOr):
+        return _is_none(inner.left) or _is_none(inner.right) or _is_optional(inner.left) or _is_optional(inner.right)
+    if isinstance(inner, cst.Subscript):
+        name = _last_name(inner.value)
+        if name == "Optional":
+            return True
+        if name == "Union":
+            return any(isinstance(e.slice, cst.Index) and _is_none(e.slice.value) for e in inner.slice)
+    return False
+
+
+def python_literal(node: cst.BaseExpression):
+    """The value of a literal expression, or raise ValueError."""
+    return ast.literal_eval(cst.Module([]).code_for_node(node))

@@ -1,0 +1,107 @@
+"""Settings from `[tool.sqla-fix]` in pyproject.toml, and the command line on top of them."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+# Names that say a column holds prose: free text of unbounded length (rulebook §4).
+PROSE_NAMES = [
+    "content", "body", "text", "description", "bio", "about", "summary", "abstract", "notes", "note",
+    "comment", "comments", "message", "details", "instructions", "review", "feedback", "remarks",
+    "transcript", "markdown", "html", "biography", "blurb", "overview", "story", "essay",
+]
+# Names that are short by nature: a length limit is part of their meaning.
+SHORT_NAMES = [
+    "title", "name", "email", "username", "slug", "url", "uri", "link", "code", "status", "state", "type",
+    "kind", "role", "phone", "sku", "currency", "country", "locale", "timezone", "tz", "token", "hash",
+    "ip", "color", "colour", "id", "key", "uuid", "label", "tag", "handle", "path", "filename", "mime",
+    "version", "language", "lang",
+]
+# Foreign keys that are optional by their meaning: a row may well have none (rulebook §3).
+OPTIONAL_FOREIGN_KEYS = [
+    "parent_id", "manager_id", "assignee_id", "reviewer_id", "referrer_id", "approver_id", "supervisor_id",
+    "mentor_id", "successor_id", "predecessor_id", "reply_to_id", "in_reply_to_id", "*_by_id", "*_by",
+    "deleted_*", "replaced_by*",
+]
+# Records that must outlive their owner: the head noun of the child class (rulebook §1).
+RECORD_NOUNS = [
+    "order", "invoice", "payment", "transaction", "ledger", "ledger_entry", "journal_entry", "audit",
+    "audit_log", "log", "event", "receipt", "refund", "charge", "payout", "transfer", "statement",
+]
+
+
+@dataclass
+class Config:
+    select: list[str] = field(default_factory=list)  # empty: every rule
+    ignore: list[str] = field(default_factory=list)
+    prose_names: list[str] = field(default_factory=lambda: list(PROSE_NAMES))
+    short_names: list[str] = field(default_factory=lambda: list(SHORT_NAMES))
+    optional_foreign_keys: list[str] = field(default_factory=lambda: list(OPTIONAL_FOREIGN_KEYS))
+    record_nouns: list[str] = field(default_factory=lambda: list(RECORD_NOUNS))
+    exclude: list[str] = field(default_factory=list)
+    line_length: int = 88  # for the columns we add; [tool.ruff] or [tool.black] line-length when set
+
+    def enabled(self, code: str) -> bool:
+        if self.select and not any(code.startswith(prefix) for prefix in self.select):
+            return False
+        return not any(code.startswith(prefix) for prefix in self.ignore)
+
+    @classmethod
+    def from_table(cls, table: dict) -> "Config":
+        """Keys as in pyproject (`prose-names`); `extend-<key>` adds to the default list."""
+        config = cls()
+        known = {f.name.replace("_", "-"): f.name for f in fields(cls) if f.name != "line_length"}
+        for key, value in table.items():
+            if key == "line-length" and isinstance(value, int):
+                config.line_length = value
+                continue
+            extend = key.startswith("extend-")
+            name = known.get(key.removeprefix("extend-"))
+            if name is None or not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"unknown setting or not a list of strings: {key}")
+            if extend:
+                getattr(config, name).extend(value)
+            else:
+                setattr(config, name, list(value))
+        config.select = [code.upper() for code in config.select]
+        config.ignore = [code.upper() for code in config.ignore]
+        return config
+
+
+class ConfigError(Exception):
+    pass
+
+
+def find_pyproject(start: Path) -> Path | None:
+    start = start.resolve()
+    for directory in [start, *start.parents] if start.is_dir() else start.parents:
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(paths: list[Path], config_file: Path | None = None) -> Config:
+    pyproject = config_file or find_pyproject(paths[0] if paths else Path.cwd())
+    if pyproject is None:
+        return Config()
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"{pyproject}: {error}") from error
+    tools = data.get("tool", {})
+    config = Config.from_table(tools.get("sqla-fix", {}))
+    if "line-length" not in tools.get("sqla-fix", {}):
+        for formatter in ("ruff", "black"):
+            length = tools.get(formatter, {}).get("line-length")
+            if isinstance(length, int):
+                config.line_length = length
+                break
+    return config

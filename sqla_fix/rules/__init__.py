@@ -1,0 +1,19 @@
+"""The rules, one module each; RULES is their order of reporting."""
+
+from .base import Finding, Rule, RuleContext
+from .sqf001_fk_index import ForeignKeyWithoutIndex
+from .sqf002_fk_nullable import RequiredForeignKeyNullable
+from .sqf003_prose_text import ProseColumnAsString
+from .sqf004_cascade import ParentWithoutCascade
+from .sqf005_timestamps import EntityWithoutTimestamps
+
+RULES: list[Rule] = [
+    ForeignKeyWithoutIndex(),
+    RequiredForeignKeyNullable(),
+    ProseColumnAsString(),
+    ParentWithoutCascade(),
+    EntityWithoutTimestamps(),
+]
+RULES_BY_CODE = {rule.code: rule for rule in RULES}
+
+__all__ = ["RULES", "RULES_BY_CODE", "Finding", "Rule", "RuleContext"]

@@ -1,0 +1,121 @@
+"""What a rule is, what it reports, and what it sees of the file and of the project."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import libcst as cst
+from libcst.metadata import CodeRange
+
+from ..edits import EditPlan
+from ..names import Resolver
+from ..picture import ClassKind, ColumnFact, ModelClass, ModuleFacts, Picture, TableFact
+from ..spelling import Spelling
+
+if TYPE_CHECKING:
+    from ..config import Config
+
+# A fix records its edits in the plan and says whether it could; a fix that cannot be written in
+# this file's spelling (a name that is taken, say) leaves the plan alone and the finding is reported.
+Fix = Callable[[EditPlan], bool]
+
+
+@dataclass
+class Finding:
+    code: str
+    node: cst.CSTNode  # where the finding is reported, and where `# noqa` is looked for
+    message: str
+    fix: Fix | None = None
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    # Each rule's docstring is its rationale: why a database engineer cares, and where it does not fix.
+
+    def check(self, context: "RuleContext") -> Iterable[Finding]:
+        raise NotImplementedError
+
+
+Owner = ModelClass | TableFact
+
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+_FILE_NOQA = re.compile(r"#\s*sqla-fix:\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+
+
+def _codes(match: re.Match) -> set[str] | None:
+    """None means every code."""
+    if match.group("codes") is None:
+        return None
+    return {code.upper() for code in re.split(r"[\s,]+", match.group("codes")) if code}
+
+
+class RuleContext:
+    """One file of the run, seen by the rules, with the whole picture behind it."""
+
+    def __init__(
+        self,
+        module: cst.Module,
+        facts: ModuleFacts,
+        picture: Picture,
+        resolver: Resolver,
+        spelling: Spelling,
+        positions: dict[cst.CSTNode, CodeRange],
+        lines: list[str],
+        config: "Config",
+    ):
+        self.module = module
+        self.facts = facts
+        self.picture = picture
+        self.resolver = resolver
+        self.spelling = spelling
+        self.positions = positions
+        self.lines = lines
+        self.config = config
+        self._file_noqa: list[set[str] | None] = [
+            _codes(match) for line in lines if (match := _FILE_NOQA.search(line))
+        ]
+
+    # -- what the rules look at ---------------------------------------------------------------------------
+    def owners(self) -> Iterator[Owner]:
+        """Every class and table that declares columns: mapped classes, abstract bases, mixins, Tables."""
+        for model in self.facts.classes.values():
+            if model.kind is not ClassKind.OTHER:
+                yield model
+        yield from self.facts.tables.values()
+
+    def columns(self) -> Iterator[tuple[Owner, ColumnFact]]:
+        for owner in self.owners():
+            for column in owner.columns.values():
+                yield owner, column
+
+    def enabled(self, code: str) -> bool:
+        return self.config.enabled(code)
+
+    # -- where and whether ----------------------------------------------------------------------------------
+    def position(self, node: cst.CSTNode) -> tuple[int, int]:
+        anchor = node.name if isinstance(node, cst.ClassDef) else node
+        where = self.positions[anchor]
+        return where.start.line, where.start.column + 1
+
+    def suppressed(self, code: str, node: cst.CSTNode) -> bool:
+        if any(codes is None or code in codes for codes in self._file_noqa):
+            return True
+        if isinstance(node, cst.ClassDef):
+            first = last = self.positions[node.name].start.line
+        else:
+            where = self.positions[node]
+            first, last = where.start.line, where.end.line
+        for line in self.lines[first - 1 : last]:
+            match = _NOQA.search(line)
+            if match and ((codes := _codes(match)) is None or code in codes):
+                return True
+        return False
+
+    def will_fix(self, code: str, node: cst.CSTNode) -> bool:
+        """Will the rule `code` fix the finding it makes at `node` in this run?"""
+        return self.enabled(code) and not self.suppressed(code, node)

@@ -1,0 +1,123 @@
+"""Questions about the schema that several rules ask: which columns lead an index, which foreign keys
+point from one class to another, what a class's head noun is."""
+
+from __future__ import annotations
+
+import re
+from fnmatch import fnmatchcase
+
+import libcst as cst
+
+from ..collect import literal_string
+from ..picture import ColumnFact, ModelClass, Picture, TableFact
+from .base import Owner
+
+
+def owner_label(owner: Owner) -> str:
+    return owner.name
+
+
+def owner_table(picture: Picture, owner: Owner) -> str | None:
+    if isinstance(owner, TableFact):
+        return owner.name
+    if owner.inheritance == "single":
+        for parent in picture.chain(owner)[1:]:
+            if parent.tablename:
+                return parent.tablename
+    return owner.tablename
+
+
+def primary_key_columns(owner: Owner) -> list[str]:
+    for constraint in owner.constraints:
+        if constraint.kind == "primary_key":
+            return constraint.columns
+    return [c.name for c in sorted(owner.columns.values(), key=lambda c: c.order) if c.primary_key]
+
+
+def index_covering(owner: Owner, column: ColumnFact, module_indexes) -> str | None:
+    """Why `column` needs no index of its own (it leads one already), or None."""
+    if column.flag("index") or column.flag("unique"):
+        return "index=True" if column.flag("index") else "unique=True"
+    primary = primary_key_columns(owner)
+    if primary and primary[0] == column.name:
+        return "it leads the primary key"
+    for constraint in owner.constraints:
+        if constraint.kind in ("index", "unique", "primary_key") and constraint.columns[:1] == [column.name]:
+            return f"it leads {cst.Module([]).code_for_node(constraint.call.func)}(...)"
+    names = {owner.name} | ({owner.variable} if isinstance(owner, TableFact) and owner.variable else set())
+    for index in module_indexes:
+        if index.table_or_class in names and index.columns[:1] == [column.name]:
+            return "it leads a module-level Index(...)"
+    return None
+
+
+def in_any_constraint(owner: Owner, column: ColumnFact, module_indexes) -> bool:
+    names = {owner.name} | ({owner.variable} if isinstance(owner, TableFact) and owner.variable else set())
+    return any(column.name in c.columns for c in owner.constraints) or any(
+        index.table_or_class in names and column.name in index.columns for index in module_indexes
+    )
+
+
+def all_columns(picture: Picture, model: ModelClass) -> dict[str, tuple[ModelClass, ColumnFact]]:
+    """Columns a mapped class has, its own and those it inherits from mixins and bases of the file."""
+    columns: dict[str, tuple[ModelClass, ColumnFact]] = {}
+    for cls in reversed(picture.chain(model)):
+        for name, column in cls.columns.items():
+            columns[name] = (cls, column)
+    return columns
+
+
+def foreign_keys_to(picture: Picture, child: ModelClass, parent: ModelClass) -> list[tuple[ModelClass, ColumnFact]]:
+    """Columns of `child` (with the class that declares them) whose foreign key points at `parent`'s table."""
+    parent_table = owner_table(picture, parent)
+    parent_names = {cls.name for cls in picture.chain(parent)}
+    found = []
+    for declaring, column in all_columns(picture, child).values():
+        for fk in column.foreign_keys:
+            if (fk.target_table is not None and fk.target_table == parent_table) or fk.target_class in parent_names:
+                found.append((declaring, column))
+                break
+    return found
+
+
+def named_columns(expression: cst.BaseExpression | None) -> set[str] | None:
+    """Column names in `foreign_keys=` ("Comment.author_id", [Comment.author_id], [author_id])."""
+    if expression is None:
+        return None
+    text = literal_string(expression)
+    if text is not None:
+        try:
+            expression = cst.parse_expression(text)
+        except cst.ParserSyntaxError:
+            return set()
+    elements = expression.elements if isinstance(expression, (cst.List, cst.Tuple, cst.Set)) else None
+    items = [e.value for e in elements] if elements is not None else [expression]
+    names = set()
+    for item in items:
+        if isinstance(item, cst.Attribute):
+            names.add(item.attr.value)
+        elif isinstance(item, cst.Name):
+            names.add(item.value)
+    return names
+
+
+def snake_words(name: str) -> list[str]:
+    return [w.lower() for w in re.findall(r"[A-Z]+(?=[A-Z][a-z]|\b|[0-9_])|[A-Z]?[a-z0-9]+", name)]
+
+
+def head_noun_matches(class_name: str, nouns: list[str]) -> str | None:
+    """The record noun `class_name` ends with: LedgerEntry -> "ledger_entry", OrderItem -> None."""
+    words = snake_words(class_name)
+    for size in (3, 2, 1):
+        if len(words) >= size:
+            tail = "_".join(words[-size:])
+            if tail in nouns or (tail.endswith("s") and tail[:-1] in nouns):
+                return tail
+    return None
+
+
+def matches_any(name: str, patterns: list[str]) -> str | None:
+    for pattern in patterns:
+        if fnmatchcase(name, pattern):
+            return pattern
+    return None

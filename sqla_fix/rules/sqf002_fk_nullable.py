@@ -1,0 +1,131 @@
+"""SQF002 required foreign key is nullable.
+
+A ``Column(Integer, ForeignKey("posts.id"))`` without ``nullable=`` is NULL-able: rows that belong
+to nothing get in, and stay. A typed ``Mapped[int]`` is already NOT NULL; the fix states it
+(``nullable=False``) so that the schema reads the same in both styles.
+
+Fix: ``nullable=False``.
+
+Kept nullable, because there NULL is part of the design (rulebook §3):
+- an ``Optional[...]``/``X | None`` annotation, an explicit ``nullable=``, ``ondelete="SET NULL"``:
+  the author's decision, not reported;
+- a foreign key to its own table (a tree's root has no parent), a key in a cycle of rows
+  (``use_alter=True``, or a relationship with ``post_update=True``), a column declared on a
+  single-table-inheritance subclass (the sibling classes' rows have no value for it), and keys
+  optional by name (``parent_id``, ``manager_id``, ``*_by_id``, ...: setting ``optional-foreign-keys``):
+  reported with the reason, so that the author can write ``nullable=True`` and be done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..picture import ColumnFact, ModelClass, Style
+from .base import Finding, Owner, Rule, RuleContext
+from .schema import matches_any, named_columns, owner_table
+
+
+@dataclass
+class Nullability:
+    not_null: bool  # NOT NULL as the file stands
+    fixable: bool  # the rule would make it NOT NULL
+    reason: str | None = None  # why it is (or stays) nullable
+    decided: bool = False  # the author said so explicitly: nothing to report
+
+
+def nullability(context: RuleContext, owner: Owner, column: ColumnFact) -> Nullability:
+    explicit = column.flag("nullable")
+    if column.primary_key:
+        return Nullability(not_null=True, fixable=False, decided=True)
+    if explicit is not None:
+        return Nullability(not_null=explicit is False, fixable=False, decided=True)
+    typed_not_null = (
+        column.style is Style.TYPED and column.annotation_optional is False and column.constructor == "sa.mapped_column"
+    )
+    if column.annotation_optional:
+        return Nullability(not_null=False, fixable=False, reason="its annotation is Optional", decided=True)
+    if any(fk.ondelete and fk.ondelete.upper() == "SET NULL" for fk in column.foreign_keys):
+        return Nullability(not_null=False, fixable=False, reason='ondelete="SET NULL"', decided=True)
+    reason = _structural_reason(context, owner, column)
+    if reason is None:
+        pattern = matches_any(column.name, context.config.optional_foreign_keys)
+        if pattern is not None:
+            if typed_not_null:  # Mapped[int]: the author declared it required; nothing to say
+                return Nullability(not_null=True, fixable=False, decided=True)
+            reason = f"its name says optional ({pattern})"
+    if reason is not None:
+        return Nullability(not_null=typed_not_null, fixable=False, reason=reason)
+    return Nullability(not_null=typed_not_null, fixable=True)
+
+
+def _structural_reason(context: RuleContext, owner: Owner, column: ColumnFact) -> str | None:
+    table = owner_table(context.picture, owner)
+    for fk in column.foreign_keys:
+        if (table is not None and fk.target_table == table) or fk.target_class == owner.name:
+            return "it points at its own table (a tree's root has no parent)"
+        if fk.use_alter:
+            return "use_alter=True: the rows reference each other in a cycle"
+    if isinstance(owner, ModelClass):
+        if owner.inheritance == "single":
+            return "it is declared on a single-table-inheritance subclass (sibling rows have no value)"
+        for relationship in owner.relationships:
+            if relationship.flag("post_update") and _uses_column(context, relationship, column):
+                return f"relationship `{relationship.name}` has post_update=True: the rows reference each other"
+    return None
+
+
+def _uses_column(context: RuleContext, relationship, column: ColumnFact) -> bool:
+    names = named_columns(relationship.keywords.get("foreign_keys"))
+    if names:
+        return column.name in names
+    target = context.picture.classes_named(context.facts, relationship.target)
+    if target is None:
+        return True  # cannot tell which key it uses: assume this one
+    target_table = owner_table(context.picture, target)
+    return any(fk.target_table == target_table or fk.target_class == target.name for fk in column.foreign_keys)
+
+
+def will_be_not_null(context: RuleContext, owner: Owner, column: ColumnFact) -> bool:
+    """NOT NULL after this run: already, or made so by SQF002."""
+    state = nullability(context, owner, column)
+    return state.not_null or (state.fixable and context.will_fix(RequiredForeignKeyNullable.code, column.statement))
+
+
+class RequiredForeignKeyNullable(Rule):
+    code = "SQF002"
+    name = "required-foreign-key-nullable"
+    summary = "required foreign key is nullable"
+
+    def check(self, context: RuleContext) -> Iterator[Finding]:
+        for owner, column in context.columns():
+            if not column.foreign_keys or column.call is None:
+                continue
+            state = nullability(context, owner, column)
+            where = f"`{owner.name}.{column.name}`"
+            if state.fixable and not state.not_null:
+                yield Finding(self.code, column.statement,
+                              f"Foreign key {where} is nullable: rows can point at no parent",
+                              fix=_add_not_null(column.call))
+            elif state.fixable:
+                yield Finding(self.code, column.statement,
+                              f"Foreign key {where} is required (Mapped[...] without Optional) but does not "
+                              "say nullable=False",
+                              fix=_add_not_null(column.call))
+            elif state.reason and not state.decided:
+                if state.not_null:
+                    yield Finding(self.code, column.statement,
+                                  f"Foreign key {where} is NOT NULL but {state.reason}; "
+                                  "annotate it Optional[...] if some rows have none")
+                else:
+                    yield Finding(self.code, column.statement,
+                                  f"Foreign key {where} stays nullable: {state.reason}; "
+                                  "write nullable=True to make that explicit")
+
+
+def _add_not_null(call):
+    def fix(plan) -> bool:
+        plan.add_keyword(call, "nullable", "False")
+        return True
+
+    return fix

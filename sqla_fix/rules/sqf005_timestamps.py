@@ -1,0 +1,212 @@
+"""SQF005 entity table without created_at/updated_at.
+
+Without timestamps there is no way to sort rows by age, to debug "when did this change", or to
+audit. The columns are added so that a migration can add them to a table that already has rows:
+timezone-aware and filled by the database (``DateTime(timezone=True), server_default=func.now(),
+nullable=False``; ``updated_at`` also ``onupdate=func.now()``). A Python-side ``default=`` would
+fail the migration on existing rows, and a naive ``DateTime`` reads back shifted by the session's
+time zone (rulebook §5). Existing rows all get the migration's timestamp: their values are synthetic.
+
+Fix: the missing column(s), after the class's last column, in the class's own style
+(``Mapped[datetime] = mapped_column(...)``, ``Column(...)``, ``sa.Column``, ``db.Column``); on a
+``MappedAsDataclass`` model with ``init=False``. On an imperative ``Table(...)``, ``Column(...)``
+arguments.
+
+Not fixed: abstract classes and mixins; a class whose base or mixin in the file provides the
+column; joined- and single-table-inheritance subclasses (the base table has them); association
+tables (a composite key of foreign keys, or a ``secondary=`` table); classes mapped with
+``__table__``. Reported only: a class with a look-alike column (``created``, ``date_created``,
+``modified``), and a class whose base class is defined in another file (it may provide them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..names import prefix_of
+from ..picture import ColumnFact, ModelClass, Style, TableFact
+from .base import Finding, Rule, RuleContext
+from .schema import all_columns
+
+TIMESTAMPS = ("created_at", "updated_at")
+_LOOK_ALIKES = {
+    "created_at": {"created", "created_on", "created_date", "created_time", "date_created", "creation_date",
+                   "inserted_at", "createdat", "create_time", "creation_time", "timestamp"},
+    "updated_at": {"updated", "updated_on", "updated_date", "modified", "modified_at", "modified_on",
+                   "last_modified", "date_modified", "last_updated", "updatedat", "update_time", "changed_at"},
+}
+
+
+class EntityWithoutTimestamps(Rule):
+    code = "SQF005"
+    name = "entity-without-timestamps"
+    summary = "table without created_at/updated_at"
+
+    def check(self, context: RuleContext) -> Iterator[Finding]:
+        for model in context.facts.mapped_classes():
+            if model.inheritance or model.has_table_attribute or _is_association_class(context, model):
+                continue
+            yield from self._check_class(context, model)
+        for table in context.facts.tables.values():
+            if table.name in context.facts.secondary_names or table.variable in context.facts.secondary_names:
+                continue
+            if _is_link_table(list(table.columns.values())):
+                continue
+            yield from self._check_table(context, table)
+
+    def _missing(self, present: set[str]):
+        missing, look_alikes = [], []
+        lowered = {name.lower() for name in present}
+        for name in TIMESTAMPS:
+            if name in present:
+                continue
+            similar = sorted(_LOOK_ALIKES[name] & lowered)
+            if similar:
+                look_alikes.append(f"{similar[0]} (for {name})")
+            else:
+                missing.append(name)
+        return missing, look_alikes
+
+    def _check_class(self, context: RuleContext, model: ModelClass):
+        present: set[str] = set()
+        for cls in context.picture.chain(model):
+            present |= set(cls.columns) | cls.other_attributes
+        missing, look_alikes = self._missing(present)
+        if not missing and not look_alikes:
+            return
+        label = ", ".join(missing)
+        if model.unresolved_bases:
+            bases = ", ".join(model.unresolved_bases)
+            yield Finding(self.code, model.node,
+                          f"`{model.name}` has no {label or 'timestamps'} here, but its base {bases} is defined in "
+                          "another file and may provide them; not fixed")
+            return
+        if look_alikes:
+            # The table has a naming convention of its own: a second column, or a mix, is not our call.
+            yield Finding(self.code, model.node,
+                          f"`{model.name}` has {', '.join(look_alikes)} rather than created_at/updated_at; "
+                          "not fixed")
+            return
+        yield Finding(self.code, model.node,
+                      f"`{model.name}` has no {label}: rows cannot be ordered or audited by time",
+                      fix=_add_to_class(context, model, missing))
+
+    def _check_table(self, context: RuleContext, table: TableFact):
+        missing, look_alikes = self._missing(set(table.columns))
+        if look_alikes:
+            yield Finding(self.code, table.statement,
+                          f"Table `{table.name}` has {', '.join(look_alikes)} rather than created_at/updated_at; "
+                          "not fixed")
+            return
+        if missing:
+            yield Finding(self.code, table.statement,
+                          f"Table `{table.name}` has no {', '.join(missing)}: rows cannot be ordered or audited "
+                          "by time",
+                          fix=_add_to_table(context, table, missing))
+
+
+def _is_link_table(columns: list[ColumnFact]) -> bool:
+    """A table that only links rows of others: two or more foreign keys, nothing but keys besides."""
+    keys = [c for c in columns if c.foreign_keys]
+    others = [c for c in columns if not c.foreign_keys and c.name not in TIMESTAMPS]
+    return len(keys) >= 2 and all(c.primary_key for c in others)
+
+
+def _is_association_class(context: RuleContext, model: ModelClass) -> bool:
+    if model.tablename and model.tablename in context.facts.secondary_names:
+        return True
+    columns = [c for _, c in all_columns(context.picture, model).values()]
+    keys = [c for c in columns if c.foreign_keys]
+    return _is_link_table(columns) and all(c.primary_key for c in keys)
+
+
+def _column_prefix(columns) -> str | None:
+    for column in columns:
+        if column.call is not None:
+            return prefix_of(column.call.func)
+    return None
+
+
+def _timestamp_arguments(context, name: str, prefix, imports) -> list[str] | None:
+    spell = context.spelling.sqlalchemy
+    date_time, func = spell("DateTime", prefix, imports), spell("func", prefix, imports)
+    if date_time is None or func is None:
+        return None
+    arguments = [f"{date_time}(timezone=True)", f"server_default={func}.now()"]
+    if name == "updated_at":
+        arguments.append(f"onupdate={func}.now()")
+    arguments.append("nullable=False")
+    return arguments
+
+
+def _layout(head: str, arguments: list[str], indent: str, unit: str, width: int) -> str:
+    """`head(args)` on one line if it fits, else black's layout."""
+    one_line = f"{head}({', '.join(arguments)})"
+    if len(indent) + len(one_line) <= width:
+        return one_line
+    hugged = ", ".join(arguments)
+    if len(indent) + len(unit) + len(hugged) <= width:
+        return f"{head}(\n{unit}{hugged}\n)"
+    return f"{head}(\n" + "".join(f"{unit}{argument},\n" for argument in arguments) + ")"
+
+
+def _add_to_class(context: RuleContext, model: ModelClass, missing: list[str]):
+    def fix(plan) -> bool:
+        imports: list[tuple[str, str]] = []
+        columns = list(model.columns.values())
+        prefix = _column_prefix(columns)
+        typed = model.uses_typed_style or any(c.style is Style.TYPED for c in columns)
+        body = model.node.body
+        statements = getattr(body, "body", ())
+        anchor = model.last_column_statement or (statements[-1] if statements else None)
+        if anchor is None or not hasattr(body, "indent"):
+            return False
+        unit = context.module.default_indent
+        indent = body.indent if body.indent is not None else unit
+        codes = []
+        for name in missing:
+            arguments = _timestamp_arguments(context, name, prefix, imports)
+            if arguments is None:
+                return False
+            if model.dataclass_mapped:
+                arguments.insert(-1, "init=False")
+            if typed:
+                mapped = context.spelling.sqlalchemy("Mapped", prefix, imports)
+                mapped_column = context.spelling.sqlalchemy("mapped_column", prefix, imports)
+                datetime = context.spelling.datetime_class(imports)
+                if mapped is None or mapped_column is None or datetime is None:
+                    return False
+                head = f"{name}: {mapped}[{datetime}] = {mapped_column}"
+            else:
+                column = context.spelling.sqlalchemy("Column", prefix, imports)
+                if column is None:
+                    return False
+                head = f"{name} = {column}"
+            codes.append(_layout(head, arguments, indent, unit, context.config.line_length))
+        for code in codes:
+            plan.add_statement_after(anchor, code + "\n")
+        for module, name in imports:
+            plan.add_import(module, name)
+        return True
+
+    return fix
+
+
+def _add_to_table(context: RuleContext, table: TableFact, missing: list[str]):
+    def fix(plan) -> bool:
+        imports: list[tuple[str, str]] = []
+        prefix = _column_prefix(table.columns.values())
+        column = context.spelling.sqlalchemy("Column", prefix, imports)
+        if column is None:
+            return False
+        quote = '"'
+        for name in missing:
+            arguments = _timestamp_arguments(context, name, prefix, imports)
+            if arguments is None:
+                return False
+            plan.add_argument(table.call, f"{column}({quote}{name}{quote}, {', '.join(arguments)})")
+        for module, name in imports:
+            plan.add_import(module, name)
+        return True
+
+    return fix

@@ -1,0 +1,129 @@
+"""Import a model file and look at the schema it declares: tables, indexes, NOT NULL, types, cascades.
+
+The assertions of the semantic tests are read from the fixtures themselves, from comment lines:
+
+    # expect: indexed comments.post_id; not-null comments.post_id; text comments.content
+    # expect: cascade User.posts; no-cascade Tag.posts; timestamps comments; no-timestamps post_tags
+
+so that each fixture says, next to its models, what the fixed schema must be.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import re
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.orm import configure_mappers
+
+_counter = itertools.count()
+EXPECT = re.compile(r"#\s*expect:\s*(?P<body>.*)$", re.MULTILINE)
+
+
+def import_path(path: Path):
+    name = f"_fixture_{path.stem}_{next(_counter)}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def metadatas(module) -> list[sa.MetaData]:
+    found: list[sa.MetaData] = []
+    for value in vars(module).values():
+        candidate = value if isinstance(value, sa.MetaData) else getattr(value, "metadata", None)
+        if isinstance(candidate, sa.MetaData) and all(candidate is not m for m in found):
+            found.append(candidate)
+    return found
+
+
+def load_schema(path: Path):
+    """Import, configure the mappers, create every table on SQLite; return (module, tables by name)."""
+    module = import_path(path)
+    configure_mappers()
+    engine = sa.create_engine("sqlite://")
+    tables: dict[str, sa.Table] = {}
+    for metadata in metadatas(module):
+        metadata.create_all(engine)
+        tables.update(metadata.tables)
+    return module, tables, engine
+
+
+def expectations(path: Path) -> list[tuple[str, str]]:
+    text = path.read_text(encoding="utf-8-sig", errors="replace")
+    found = []
+    for match in EXPECT.finditer(text):
+        for clause in match.group("body").split(";"):
+            words = clause.split()
+            if words:
+                found.extend((words[0], target) for target in words[1:])
+    return found
+
+
+def _column(tables, target: str) -> sa.Column:
+    table, column = target.rsplit(".", 1)
+    return tables[table].c[column]
+
+
+def _leads_an_index(table: sa.Table, column: sa.Column) -> bool:
+    leading = [list(index.columns)[:1] for index in table.indexes]
+    leading += [list(c.columns)[:1] for c in table.constraints if isinstance(c, (sa.UniqueConstraint, sa.PrimaryKeyConstraint))]
+    return [column] in leading or column.unique or column.index
+
+
+def _cascade(module, target: str):
+    class_name, attribute = target.rsplit(".", 1)
+    cls = getattr(module, class_name)
+    return sa.inspect(cls).relationships[attribute].cascade
+
+
+def check(kind: str, target: str, module, tables, engine) -> str | None:
+    """None when the schema meets the expectation, else what is wrong."""
+    if kind in ("indexed", "not-indexed"):
+        column = _column(tables, target)
+        # what the database really has, read back from SQLite's catalog
+        inspector = sa.inspect(engine)
+        table = column.table
+        catalog = [i["column_names"][:1] for i in inspector.get_indexes(table.name)]
+        catalog.append(inspector.get_pk_constraint(table.name)["constrained_columns"][:1])
+        catalog += [u["column_names"][:1] for u in inspector.get_unique_constraints(table.name)]
+        indexed = [column.name] in catalog
+        if indexed != (kind == "indexed"):
+            return f"{target}: expected {kind}, catalog has leading columns {catalog}"
+    elif kind in ("not-null", "nullable"):
+        columns = {c["name"]: c for c in sa.inspect(engine).get_columns(target.rsplit(".", 1)[0])}
+        nullable = columns[target.rsplit(".", 1)[1]]["nullable"]
+        if nullable != (kind == "nullable"):
+            return f"{target}: expected {kind}, database says nullable={nullable}"
+    elif kind in ("text", "varchar"):
+        column_type = _column(tables, target).type
+        is_text = isinstance(column_type, sa.Text)
+        if is_text != (kind == "text"):
+            return f"{target}: expected {kind}, type is {column_type!r}"
+    elif kind in ("cascade", "no-cascade"):
+        cascade = _cascade(module, target)
+        deletes = cascade.delete and cascade.delete_orphan
+        if deletes != (kind == "cascade"):
+            return f"{target}: expected {kind}, cascade is {set(cascade)}"
+    elif kind == "ondelete-cascade":
+        column = _column(tables, target)
+        if not any((fk.ondelete or "").upper() == "CASCADE" for fk in column.foreign_keys):
+            return f"{target}: expected ondelete=CASCADE"
+    elif kind in ("timestamps", "no-timestamps"):
+        table = tables[target]
+        present = [name for name in ("created_at", "updated_at") if name in table.c]
+        if kind == "no-timestamps":
+            return f"{target}: expected no timestamps, has {present}" if present else None
+        if len(present) != 2:
+            return f"{target}: expected created_at and updated_at, has {present}"
+        for name in present:
+            column = table.c[name]
+            if column.nullable or column.server_default is None:
+                return f"{target}.{name}: expected NOT NULL with a server default"
+    else:
+        return f"unknown expectation {kind!r}"
+    return None
