@@ -72,8 +72,8 @@ class ParentWithoutCascade(Rule):
         verdict = self._verdict(context, model, target, named_columns(keywords.get("foreign_keys")))
         if isinstance(verdict, str):
             yield Finding(self.code, relationship.statement,
-                          f"Collection {where} has no cascade: deleting a {model.name} leaves its "
-                          f"{target.name} rows behind; not fixed: {verdict}")
+                          f"Collection {where} has no cascade: deleting a `{model.name}` leaves its "
+                          f"`{target.name}` rows behind; not fixed: {verdict}")
             return
         declaring, fk_column = verdict
         write_only = relationship.collection == "write_only"
@@ -95,8 +95,8 @@ class ParentWithoutCascade(Rule):
             return True
 
         yield Finding(self.code, relationship.statement,
-                      f"Collection {where} has no cascade: deleting a {model.name} orphans its "
-                      f"{target.name} rows (or fails on their NOT NULL key)",
+                      f"Collection {where} has no cascade: deleting a `{model.name}` orphans its "
+                      f"`{target.name}` rows (or fails on their NOT NULL key)",
                       fix=fix)
 
     def _direction(self, context, model, relationship, target) -> str | None:
@@ -162,8 +162,8 @@ class ParentWithoutCascade(Rule):
         verdict = self._verdict(context, parent, child, named_columns(relationship.keywords.get("foreign_keys")))
         if isinstance(verdict, str):
             yield Finding(self.code, relationship.statement,
-                          f"Collection {where} has no cascade: deleting a {parent.name} leaves its "
-                          f"{child.name} rows behind; not fixed: {verdict}")
+                          f"Collection {where} has no cascade: deleting a `{parent.name}` leaves its "
+                          f"`{child.name}` rows behind; not fixed: {verdict}")
             return
         quote = _quote(relationship.call)
 
@@ -182,8 +182,8 @@ class ParentWithoutCascade(Rule):
             return True
 
         yield Finding(self.code, relationship.statement,
-                      f"Collection {where} has no cascade: deleting a {parent.name} orphans its "
-                      f"{child.name} rows (or fails on their NOT NULL key)",
+                      f"Collection {where} has no cascade: deleting a `{parent.name}` orphans its "
+                      f"`{child.name}` rows (or fails on their NOT NULL key)",
                       fix=fix)
 
 

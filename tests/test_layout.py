@@ -1,0 +1,116 @@
+"""Edits keep the file's own layout: argument lists, comments, imports, line endings, encodings."""
+
+from __future__ import annotations
+
+import textwrap
+
+import libcst as cst
+import pytest
+
+from sqla_fix.config import Config
+from sqla_fix.edits import _keyword_arg, add_imports, append_arguments
+from sqla_fix.engine import parse, process
+from sqla_fix.picture import Picture
+
+
+def add_index(code: str) -> str:
+    call = cst.parse_expression(code)
+    return cst.Module([]).code_for_node(append_arguments(call, [_keyword_arg("index", cst.Name("True"))]))
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("f(a)", "f(a, index=True)"),
+        ("f(a, b)", "f(a, b, index=True)"),
+        ("f(\n    a,\n    b,\n)", "f(\n    a,\n    b,\n    index=True,\n)"),
+        ("f(\n    a,\n    b\n)", "f(\n    a,\n    b,\n    index=True\n)"),
+        ("f(\n    a  # why a\n)", "f(\n    a,  # why a\n    index=True\n)"),
+        ("f(\n    a,  # why a\n)", "f(\n    a,  # why a\n    index=True,\n)"),
+        ("f(a,\n  b)", "f(a,\n  b,\n  index=True)"),
+        ("f()", "f(index=True)"),
+    ],
+    ids=["one", "two", "multiline-trailing-comma", "multiline-no-trailing-comma", "comment-after-last",
+         "comment-after-trailing-comma", "hanging", "empty"],
+)
+def test_append_argument_follows_the_layout(before, after):
+    assert add_index(before) == after
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("from sqlalchemy import Column\n", "from sqlalchemy import Column, Text\n"),
+        (
+            "from sqlalchemy import (\n    Column,\n    String,\n)\n",
+            "from sqlalchemy import (\n    Column,\n    String,\n    Text,\n)\n",
+        ),
+        ("from sqlalchemy import Text\n", "from sqlalchemy import Text\n"),
+        ("import os\n\nx = 1\n", "import os\nfrom sqlalchemy import Text\n\nx = 1\n"),
+    ],
+    ids=["one-line", "parenthesized", "already-there", "new-line"],
+)
+def test_imports_merge_into_the_existing_line(before, after):
+    assert add_imports(cst.parse_module(before), [("sqlalchemy", "Text")]).code == after
+
+
+MODEL = textwrap.dedent(
+    """\
+    from sqlalchemy import Column, ForeignKey, Integer
+    from sqlalchemy.orm import declarative_base
+    Base = declarative_base()
+    class Post(Base):  # noqa: SQF005
+        __tablename__ = "posts"
+        id = Column(Integer, primary_key=True)
+    class Comment(Base):  # noqa: SQF005
+    \t__tablename__ = "comments"
+    \tid = Column(Integer, primary_key=True)
+    \tpost_id = Column(Integer, ForeignKey("posts.id"))  # the post: é
+    """
+)
+
+
+def fix_bytes(source: bytes, tmp_path) -> bytes:
+    path = tmp_path / "m.py"
+    path.write_bytes(source)
+    loaded = parse(path, source)
+    return process(loaded, Picture([loaded.facts]), Config()).fixed_source
+
+
+@pytest.mark.parametrize(
+    ("prefix", "newline", "encoding"),
+    [
+        (b"", "\n", "utf-8"),
+        (b"", "\r\n", "utf-8"),
+        (b"\xef\xbb\xbf", "\n", "utf-8"),
+        (b"# -*- coding: latin-1 -*-\n", "\n", "latin-1"),
+    ],
+    ids=["lf", "crlf", "bom", "latin-1-cookie"],
+)
+def test_line_endings_bom_tabs_and_encoding_are_kept(tmp_path, prefix, newline, encoding):
+    source = prefix + MODEL.replace("\n", newline).encode(encoding)
+    fixed = fix_bytes(source, tmp_path)
+    expected_line = '\tpost_id = Column(Integer, ForeignKey("posts.id"), nullable=False, index=True)  # the post: é'
+    assert fixed == source.replace(
+        '\tpost_id = Column(Integer, ForeignKey("posts.id"))  # the post: é'.encode(encoding),
+        expected_line.encode(encoding),
+    )
+    assert fixed.startswith(prefix)
+    if newline == "\r\n":
+        assert fixed.count(b"\r\n") == fixed.count(b"\n")
+
+
+def test_added_columns_use_the_file_indent_and_newline(tmp_path):
+    source = (
+        "from sqlalchemy import Column, Integer\r\n"
+        "from sqlalchemy.orm import declarative_base\r\n"
+        "Base = declarative_base()\r\n"
+        "class Tag(Base):\r\n"
+        "\t__tablename__ = 'tags'\r\n"
+        "\tid = Column(Integer, primary_key=True)\r\n"
+    ).encode()
+    fixed = fix_bytes(source, tmp_path).decode()
+    assert fixed.count("\r\n") == fixed.count("\n")
+    assert "\tcreated_at = Column(DateTime(timezone=True), server_default=func.now(), nullable=False)\r\n" in fixed
+    assert "\tupdated_at = Column(\r\n\t\tDateTime(timezone=True),\r\n" in fixed
+    assert fixed.startswith("from sqlalchemy import Column, Integer, DateTime, func\r\n")
