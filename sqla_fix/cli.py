@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -66,14 +67,21 @@ def main() -> None:
 @_select
 @_ignore
 @_config_option
-def check(paths, select, ignore, config_file) -> None:
+@click.option(
+    "--output-format", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
+    help="text: path:line:col: CODE message; json: a list of objects; github: workflow annotations.",
+)
+def check(paths, select, ignore, config_file, output_format) -> None:
     """Report findings as `path:line:col: CODE message`; exit 1 if there are any."""
     results = run(list(paths), _config(paths, select, ignore, config_file))
     had_errors = _report_errors(results)
     findings = [finding for result in results for finding in result.findings]
+    fixable = sum(finding.fixable for finding in findings)
+    if output_format != "text":
+        _print_machine_readable(findings, output_format)
+        sys.exit(EXIT_ERROR if had_errors else EXIT_FINDINGS if findings else EXIT_CLEAN)
     for finding in findings:
         click.echo(str(finding))
-    fixable = sum(finding.fixable for finding in findings)
     if findings:
         files = len({finding.path for finding in findings})
         click.echo(f"Found {_plural(len(findings), 'finding')} in {_plural(files, 'file')} "
@@ -123,6 +131,21 @@ def fix(paths, select, ignore, config_file, diff, exit_non_zero_on_fix) -> None:
     if remaining or (exit_non_zero_on_fix and written):
         sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_CLEAN)
+
+
+def _print_machine_readable(findings, output_format: str) -> None:
+    if output_format == "json":
+        click.echo(json.dumps(
+            [
+                {"path": str(f.path), "line": f.line, "column": f.column, "code": f.code, "message": f.message,
+                 "fixable": f.fixable}
+                for f in findings
+            ],
+            indent=2,
+        ))
+    else:
+        for f in findings:
+            click.echo(f"::error title={f.code},file={f.path},line={f.line},col={f.column}::{f.code} {f.message}")
 
 
 def _print_diffs(results: list[FileResult]) -> None:

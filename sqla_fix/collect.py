@@ -114,7 +114,7 @@ class ModuleCollector:
             and value.func.attr.value == "generate_base"
         ):
             self.root_names.add(name)
-        elif called in ("sa.Table", "flask.Table"):
+        elif called in ("sa.Table", "flask.db.Table"):
             self._collect_table(name, value, statement)
         elif called == "sa.Index":
             self._collect_module_index(value)
@@ -177,9 +177,9 @@ class ModuleCollector:
 
         parents = [self.facts.classes[b] for b in bases if b in self.facts.classes]
         model.dataclass_mapped = "sa.MappedAsDataclass" in canonical_bases or any(p.dataclass_mapped for p in parents)
-        model.flask = "flask.Model" in canonical_bases or any(p.flask for p in parents)
+        model.flask = "flask.db.Model" in canonical_bases or any(p.flask for p in parents)
         declarative = (
-            "flask.Model" in canonical_bases
+            "flask.db.Model" in canonical_bases
             or any(b in self.root_names for b in bases)
             or any(p.kind in (ClassKind.ROOT, ClassKind.MAPPED, ClassKind.ABSTRACT) for p in parents)
         )

@@ -15,7 +15,7 @@ else:  # pragma: no cover
 PROSE_NAMES = [
     "content", "body", "text", "description", "bio", "about", "summary", "abstract", "notes", "note",
     "comment", "comments", "message", "details", "instructions", "review", "feedback", "remarks",
-    "transcript", "markdown", "html", "biography", "blurb", "overview", "story", "essay",
+    "transcript", "markdown", "html", "biography", "blurb", "overview", "story", "essay", "about_me",
 ]
 # Names that are short by nature: a length limit is part of their meaning.
 SHORT_NAMES = [

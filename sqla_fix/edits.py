@@ -8,11 +8,13 @@ layout the file already uses (one argument per line with a trailing comma stays 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor
+from libcst.metadata import CodeRange
 
 # Keywords we add, in the order a reader expects them after the user's own.
 _KEYWORD_ORDER = ["nullable", "index", "ondelete", "cascade", "passive_deletes"]
@@ -48,15 +50,81 @@ class EditPlan:
         return bool(self.keywords or self.replacements or self.statements_after or self.arguments or self.imports)
 
 
-def apply(module: cst.Module, plan: EditPlan) -> cst.Module:
-    module = module.visit(_Applier(plan))
+@dataclass
+class Layout:
+    """What the applier needs to keep lines within the project's line length."""
+
+    line_length: int
+    lines: list[str]  # the original source, line by line
+    positions: Mapping[cst.CSTNode, CodeRange]
+    unit: str  # one level of indentation
+
+
+def apply(module: cst.Module, plan: EditPlan, layout: Layout | None = None) -> cst.Module:
+    wrapped = _calls_to_wrap(plan, layout) if layout else {}
+    module = module.visit(_Applier(plan, wrapped, layout))
     return add_imports(module, plan.imports)
 
 
+def _calls_to_wrap(plan: EditPlan, layout: Layout) -> dict[cst.Call, str]:
+    """One-line calls that our additions push past the line length, with their line's indentation.
+
+    Where several edited calls share a line, the outermost is wrapped (black's layout) and the inner
+    ones stay on one line.
+    """
+    added: dict[int, int] = defaultdict(int)
+    on_line: dict[int, list[cst.Call]] = defaultdict(list)
+    for call in {*plan.keywords, *plan.arguments}:
+        where = layout.positions.get(call)
+        if where is None or where.start.line != where.end.line:
+            continue
+        added[where.start.line] += sum(len(f", {name}={_code(value)}") for name, value in plan.keywords.get(call, ()))
+        added[where.start.line] += sum(len(f", {_code(value)}") for value in plan.arguments.get(call, ()))
+        on_line[where.start.line].append(call)
+    wrapped = {}
+    for line, calls in on_line.items():
+        text = layout.lines[line - 1]
+        if len(text) + added[line] <= layout.line_length:
+            continue
+        outermost = min(calls, key=lambda c: (layout.positions[c].start.column, -layout.positions[c].end.column))
+        wrapped[outermost] = text[: len(text) - len(text.lstrip())]
+    return wrapped
+
+
+def _code(node: cst.CSTNode) -> str:
+    return cst.Module([]).code_for_node(node)
+
+
+def _line_break(indentation: str) -> cst.ParenthesizedWhitespace:
+    return cst.ParenthesizedWhitespace(
+        first_line=cst.TrailingWhitespace(), empty_lines=[], indent=False, last_line=cst.SimpleWhitespace(indentation)
+    )
+
+
+def wrap_call(call: cst.Call, indentation: str, unit: str, line_length: int) -> cst.Call:
+    """Black's layout: the arguments on one line of their own if they fit, else one per line."""
+    args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=cst.SimpleWhitespace(""))
+            for arg in call.args]
+    if not args:
+        return call
+    inner = indentation + unit
+    if len(inner) + len(", ".join(_code(arg) for arg in args)) <= line_length:
+        args = [arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) for arg in args[:-1]] + [
+            args[-1].with_changes(whitespace_after_arg=_line_break(indentation))
+        ]
+    else:
+        args = [arg.with_changes(comma=cst.Comma(whitespace_after=_line_break(inner))) for arg in args[:-1]] + [
+            args[-1].with_changes(comma=cst.Comma(whitespace_after=_line_break(indentation)))
+        ]
+    return call.with_changes(whitespace_before_args=_line_break(inner), args=args)
+
+
 class _Applier(cst.CSTTransformer):
-    def __init__(self, plan: EditPlan):
+    def __init__(self, plan: EditPlan, wrapped: dict[cst.Call, str], layout: Layout | None):
         super().__init__()
         self.plan = plan
+        self.wrapped = wrapped
+        self.layout = layout
 
     def on_leave(self, original_node, updated_node):
         replacement = self.plan.replacements.get(original_node)
@@ -73,6 +141,10 @@ class _Applier(cst.CSTTransformer):
             new_args += [cst.Arg(value=value) for value in self.plan.arguments.get(original_node, ())]
             if new_args:
                 updated_node = append_arguments(updated_node, new_args)
+            if original_node in self.wrapped:
+                updated_node = wrap_call(
+                    updated_node, self.wrapped[original_node], self.layout.unit, self.layout.line_length
+                )
         if isinstance(original_node, cst.IndentedBlock):
             updated_node = self._insert_statements(original_node, updated_node)
         return super().on_leave(original_node, updated_node)

@@ -18,7 +18,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProv
 
 from .collect import ModuleCollector
 from .config import Config
-from .edits import EditPlan, apply
+from .edits import EditPlan, Layout, apply
 from .names import Resolver
 from .picture import ModuleFacts, Picture
 from .rules import RULES, RuleContext
@@ -180,7 +180,9 @@ def process(loaded: LoadedFile, picture: Picture, config: Config) -> FileResult:
     for _ in range(_MAX_PASSES):
         if not plan:
             break
-        new_source = _verified(current.path, apply(current.module, plan))
+        layout = Layout(config.line_length, current.module.code.splitlines(), current.positions,
+                        current.module.default_indent)
+        new_source = _verified(current.path, apply(current.module, plan, layout))
         picture.modules = [m for m in picture.modules if m is not current.facts]
         current = parse(current.path, new_source)
         picture.modules.append(current.facts)

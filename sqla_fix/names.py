@@ -3,7 +3,7 @@
 LibCST's QualifiedNameProvider tells us that ``sa.Column`` is ``sqlalchemy.Column`` and that
 ``orm.relationship`` is ``sqlalchemy.orm.relationship``. SQLAlchemy re-exports the same object from
 several modules (``sqlalchemy.Column``, ``sqlalchemy.schema.Column``, ``sqlalchemy.sql.schema.Column``),
-so every qualified name is reduced to a canonical one: ``sa.Column``, ``sa.func.now``, ``flask.Model``.
+so every qualified name is reduced to a canonical one: ``sa.Column``, ``sa.func.now``, ``flask.db.Model``.
 A Flask-SQLAlchemy handle (``db = SQLAlchemy()``) proxies SQLAlchemy's names, so ``db.Column`` is
 ``sa.Column`` too.
 """
@@ -56,9 +56,10 @@ def canonical(qualified: str, flask_handles: Collection[str] = ()) -> str | None
     head = parts[0]
     if head in flask_handles:
         if len(parts) == 1:
-            return "flask.SQLAlchemy()"
+            return "flask.db"
         if parts[1] in ("Model", "Table", "metadata"):
-            return "flask." + ".".join(parts[1:])
+            # db.Model is the declarative base; flask_sqlalchemy.Model is a plain class for model_class=
+            return "flask.db." + ".".join(parts[1:])
         return "sa." + ".".join(parts[1:])
     if head == "sqlalchemy":
         rest = parts[1:]

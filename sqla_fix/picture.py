@@ -15,6 +15,16 @@ from pathlib import Path
 import libcst as cst
 
 
+def keyword_flag(keywords: dict[str, cst.BaseExpression], keyword: str) -> bool | None:
+    """True/False for a literal keyword, None when absent; an expression counts as "set" (True)."""
+    value = keywords.get(keyword)
+    if value is None:
+        return None
+    if isinstance(value, cst.Name) and value.value in ("True", "False"):
+        return value.value == "True"
+    return True
+
+
 class Style(Enum):
     TYPED = "typed"  # Mapped[...] annotations and mapped_column()
     CLASSIC = "classic"  # Column() attributes, declarative_base()
@@ -47,13 +57,7 @@ class ColumnFact:
     order: int = 0
 
     def flag(self, keyword: str) -> bool | None:
-        """True/False for a literal keyword, None when absent; an expression counts as "set" (True)."""
-        value = self.keywords.get(keyword)
-        if value is None:
-            return None
-        if isinstance(value, cst.Name) and value.value in ("True", "False"):
-            return value.value == "True"
-        return True
+        return keyword_flag(self.keywords, keyword)
 
     @property
     def primary_key(self) -> bool:
@@ -71,12 +75,7 @@ class RelationshipFact:
     keywords: dict[str, cst.BaseExpression] = field(default_factory=dict)
 
     def flag(self, keyword: str) -> bool | None:
-        value = self.keywords.get(keyword)
-        if value is None:
-            return None
-        if isinstance(value, cst.Name) and value.value in ("True", "False"):
-            return value.value == "True"
-        return True
+        return keyword_flag(self.keywords, keyword)
 
 
 @dataclass

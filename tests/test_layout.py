@@ -65,7 +65,7 @@ MODEL = textwrap.dedent(
     class Comment(Base):  # noqa: SQF005
     \t__tablename__ = "comments"
     \tid = Column(Integer, primary_key=True)
-    \tpost_id = Column(Integer, ForeignKey("posts.id"))  # the post: é
+    \tpost_id = Column(Integer, ForeignKey("posts.id"))  # é
     """
 )
 
@@ -90,9 +90,9 @@ def fix_bytes(source: bytes, tmp_path) -> bytes:
 def test_line_endings_bom_tabs_and_encoding_are_kept(tmp_path, prefix, newline, encoding):
     source = prefix + MODEL.replace("\n", newline).encode(encoding)
     fixed = fix_bytes(source, tmp_path)
-    expected_line = '\tpost_id = Column(Integer, ForeignKey("posts.id"), nullable=False, index=True)  # the post: é'
+    expected_line = '\tpost_id = Column(Integer, ForeignKey("posts.id"), nullable=False, index=True)  # é'
     assert fixed == source.replace(
-        '\tpost_id = Column(Integer, ForeignKey("posts.id"))  # the post: é'.encode(encoding),
+        '\tpost_id = Column(Integer, ForeignKey("posts.id"))  # é'.encode(encoding),
         expected_line.encode(encoding),
     )
     assert fixed.startswith(prefix)
@@ -114,3 +114,31 @@ def test_added_columns_use_the_file_indent_and_newline(tmp_path):
     assert "\tcreated_at = Column(DateTime(timezone=True), server_default=func.now(), nullable=False)\r\n" in fixed
     assert "\tupdated_at = Column(\r\n\t\tDateTime(timezone=True),\r\n" in fixed
     assert fixed.startswith("from sqlalchemy import Column, Integer, DateTime, func\r\n")
+
+
+@pytest.mark.parametrize(
+    ("line_length", "expected"),
+    [
+        (120, '    x: Mapped[int] = mapped_column(ForeignKey("posts.id"), nullable=False, index=True)\n'),
+        (60, '    x: Mapped[int] = mapped_column(\n        ForeignKey("posts.id"), nullable=False, index=True\n    )\n'),
+        (50, '    x: Mapped[int] = mapped_column(\n        ForeignKey("posts.id"),\n        nullable=False,\n        index=True,\n    )\n'),
+    ],
+    ids=["fits", "hugged", "one-per-line"],
+)
+def test_a_line_pushed_past_the_line_length_is_wrapped(tmp_path, line_length, expected):
+    source = (
+        "from sqlalchemy import ForeignKey\n"
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
+        "class Base(DeclarativeBase):\n"
+        "    pass\n"
+        "class C(Base):  # noqa: SQF005\n"
+        "    __tablename__ = 'c'\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        '    x: Mapped[int] = mapped_column(ForeignKey("posts.id"))\n'
+    )
+    path = tmp_path / "m.py"
+    path.write_text(source)
+    loaded = parse(path, source.encode())
+    config = Config(line_length=line_length)
+    fixed = process(loaded, Picture([loaded.facts]), config).fixed_source.decode()
+    assert fixed.endswith(expected)

@@ -23,6 +23,16 @@ if TYPE_CHECKING:
 Fix = Callable[[EditPlan], bool]
 
 
+def keyword_fix(call: cst.Call, name: str, value: str) -> Fix:
+    """The fix that adds `name=value` to `call`."""
+
+    def fix(plan: EditPlan) -> bool:
+        plan.add_keyword(call, name, value)
+        return True
+
+    return fix
+
+
 @dataclass
 class Finding:
     code: str

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .base import Finding, Rule, RuleContext
+from .base import Finding, keyword_fix, Rule, RuleContext
 from .schema import index_covering
 
 
@@ -48,12 +48,5 @@ class ForeignKeyWithoutIndex(Rule):
                 yield Finding(self.code, column.statement,
                               f"Foreign key {where} has no index: lookups, joins and parent deletes scan the "
                               "whole table",
-                              fix=_add_index(column.call))
+                              fix=keyword_fix(column.call, "index", "True"))
 
-
-def _add_index(call):
-    def fix(plan) -> bool:
-        plan.add_keyword(call, "index", "True")
-        return True
-
-    return fix

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..picture import ColumnFact, ModelClass, Style
-from .base import Finding, Owner, Rule, RuleContext
+from .base import Finding, keyword_fix, Owner, Rule, RuleContext
 from .schema import matches_any, named_columns, owner_table
 
 
@@ -106,12 +106,12 @@ class RequiredForeignKeyNullable(Rule):
             if state.fixable and not state.not_null:
                 yield Finding(self.code, column.statement,
                               f"Foreign key {where} is nullable: rows can point at no parent",
-                              fix=_add_not_null(column.call))
+                              fix=keyword_fix(column.call, "nullable", "False"))
             elif state.fixable:
                 yield Finding(self.code, column.statement,
                               f"Foreign key {where} is required (Mapped[...] without Optional) but does not "
                               "say nullable=False",
-                              fix=_add_not_null(column.call))
+                              fix=keyword_fix(column.call, "nullable", "False"))
             elif state.reason and not state.decided:
                 if state.not_null:
                     yield Finding(self.code, column.statement,
@@ -122,10 +122,3 @@ class RequiredForeignKeyNullable(Rule):
                                   f"Foreign key {where} stays nullable: {state.reason}; "
                                   "write nullable=True to make that explicit")
 
-
-def _add_not_null(call):
-    def fix(plan) -> bool:
-        plan.add_keyword(call, "nullable", "False")
-        return True
-
-    return fix

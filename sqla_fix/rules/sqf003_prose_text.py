@@ -52,15 +52,14 @@ class ProseColumnAsString(Rule):
             where = f"`{owner.name}.{column.name}`"
             blocker = None
             if column.flag("unique") or column.flag("index"):
-                blocker = "it is unique/indexed"
+                blocker = "it is unique/indexed, and MySQL cannot index TEXT without a prefix length"
             elif in_any_constraint(owner, column, context.facts.module_indexes):
-                blocker = "it is part of an index or constraint"
+                blocker = "it is in an index or constraint, and MySQL cannot index TEXT without a prefix length"
             elif "server_default" in column.keywords:
-                blocker = "it has a server_default (MySQL rejects a literal default on TEXT)"
+                blocker = "it has a server_default, and MySQL rejects a literal default on TEXT"
             if blocker:
                 yield Finding(self.code, column.statement,
-                              f"Prose column {where} is String({column.type_length}) but {blocker}: "
-                              "TEXT cannot be a plain index key on MySQL; left as is")
+                              f"Prose column {where} is String({column.type_length}) but {blocker}; left as is")
                 continue
             yield Finding(self.code, column.statement,
                           f"Prose column {where} is String({column.type_length}): longer text is truncated "

@@ -17,8 +17,15 @@ Delete-orphan means "the child cannot exist without its parent". It is applied o
 - the child is not a record that must outlive its owner (setting ``record-nouns``: orders,
   invoices, payments, transactions, ledger entries, audit logs, events; matched on the child class's
   head noun: ``Order`` is such a record, ``OrderItem`` is not).
+- the child has one foreign key to the parent's table: a ``Message`` with ``sender_id`` and
+  ``recipient_id`` belongs to two users, and deleting one would delete it for the other.
 Everywhere else it is reported and left alone. Never on the many-to-one side, never with
 ``secondary=`` (delete-orphan on many-to-many raises), ``viewonly=True``, or an explicit ``cascade=``.
+
+A write-only many-to-many (``WriteOnlyMapped`` with ``secondary=``) raises on ``session.delete()``
+for the same reason as a write-only one-to-many; it gets ``passive_deletes=True`` and
+``ondelete="CASCADE"`` on the link table's keys to this table (link rows never outlive either side,
+so this is what the ORM would have done). ``ON DELETE`` needs ``PRAGMA foreign_keys=ON`` on SQLite.
 """
 
 from __future__ import annotations
@@ -28,12 +35,13 @@ from collections.abc import Iterator
 import libcst as cst
 
 from ..names import prefix_of
-from ..picture import ClassKind, ModelClass, RelationshipFact
+from ..picture import ClassKind, ModelClass, RelationshipFact, keyword_flag
 from .base import Finding, Rule, RuleContext
-from .schema import foreign_keys_to, head_noun_matches, named_columns
+from .schema import foreign_keys_to, head_noun_matches, named_columns, owner_table
 from .sqf002_fk_nullable import will_be_not_null
 
 CASCADE = "all, delete-orphan"
+SQLITE_NOTE = "ON DELETE needs PRAGMA foreign_keys=ON on SQLite"
 
 
 class ParentWithoutCascade(Rule):
@@ -50,7 +58,11 @@ class ParentWithoutCascade(Rule):
 
     def _check_relationship(self, context, model: ModelClass, relationship: RelationshipFact):
         keywords = relationship.keywords
-        if "secondary" in keywords or relationship.flag("viewonly"):
+        if relationship.flag("viewonly"):
+            return
+        if "secondary" in keywords:
+            if relationship.collection == "write_only" and "passive_deletes" not in keywords:
+                yield self._write_only_link(context, model, relationship)
             return
         if relationship.flag("uselist") is False:
             return
@@ -69,35 +81,116 @@ class ParentWithoutCascade(Rule):
                           f"Collection {where} has no cascade, and its class `{relationship.target}` is not "
                           "in this file: cannot check its foreign key; not fixed")
             return
-        verdict = self._verdict(context, model, target, named_columns(keywords.get("foreign_keys")))
-        if isinstance(verdict, str):
-            yield Finding(self.code, relationship.statement,
-                          f"Collection {where} has no cascade: deleting a `{model.name}` leaves its "
-                          f"`{target.name}` rows behind; not fixed: {verdict}")
-            return
-        declaring, fk_column = verdict
         write_only = relationship.collection == "write_only"
-        fk = fk_column.foreign_keys[0]
-        if write_only and fk.ondelete and fk.ondelete.upper() != "CASCADE":
-            yield Finding(self.code, relationship.statement,
-                          f"Write-only collection {where} has no cascade, and `{target.name}.{fk_column.name}` "
-                          f'has ondelete="{fk.ondelete}": not fixed')
-            return
+        quote = _quote(relationship.call)
+
+        def make_fix(fk_column):
+            fk = fk_column.foreign_keys[0]
+            if write_only and fk.ondelete and fk.ondelete.upper() != "CASCADE":
+                return (f'`{target.name}.{fk_column.name}` has ondelete="{fk.ondelete}", and a write-only '
+                        "collection needs CASCADE")
+
+            def fix(plan) -> bool:
+                plan.add_keyword(relationship.call, "cascade", f"{quote}{CASCADE}{quote}")
+                if write_only:
+                    if "passive_deletes" not in keywords:
+                        plan.add_keyword(relationship.call, "passive_deletes", "True")
+                    if fk.ondelete is None and fk.call is not None:
+                        plan.add_keyword(fk.call, "ondelete", f"{quote}CASCADE{quote}")
+                return True
+
+            return fix
+
+        note = f" (write-only: passive_deletes=True and ondelete=\"CASCADE\"; {SQLITE_NOTE})" if write_only else ""
+        yield self._judged(context, relationship, where, model, target, make_fix, note)
+
+    def _write_only_link(self, context, model: ModelClass, relationship: RelationshipFact) -> Finding:
+        """A write-only many-to-many: the ORM cannot load it to delete the link rows with their parent."""
+        where = f"`{model.name}.{relationship.name}`"
+        flaw = (f"Write-only many-to-many {where} cannot be loaded to delete its link rows: "
+                f"session.delete() of a `{model.name}` raises")
+        secondary = relationship.keywords["secondary"]
+        name = secondary.value if isinstance(secondary, cst.Name) else _literal(secondary)
+        table = next((t for t in context.facts.tables.values() if name in (t.variable, t.name)), None)
+        parent_table = owner_table(context.picture, model)
+        keys = [
+            fk for column in (table.columns.values() if table else ())
+            for fk in column.foreign_keys if fk.target_table == parent_table or fk.target_class == model.name
+        ]
+        if not keys or any(fk.call is None for fk in keys):
+            return Finding(self.code, relationship.statement,
+                           f"{flaw}; add passive_deletes=True and ondelete=\"CASCADE\" on the link table's keys "
+                           "(its table is not in this file: not fixed)")
+        if any(fk.ondelete and fk.ondelete.upper() != "CASCADE" for fk in keys):
+            return Finding(self.code, relationship.statement,
+                           f"{flaw}; the link table's keys have another ondelete: not fixed")
         quote = _quote(relationship.call)
 
         def fix(plan) -> bool:
-            plan.add_keyword(relationship.call, "cascade", f"{quote}{CASCADE}{quote}")
-            if write_only:
-                if "passive_deletes" not in keywords:
-                    plan.add_keyword(relationship.call, "passive_deletes", "True")
-                if fk.ondelete is None and fk.call is not None:
+            plan.add_keyword(relationship.call, "passive_deletes", "True")
+            for fk in keys:
+                if fk.ondelete is None:
                     plan.add_keyword(fk.call, "ondelete", f"{quote}CASCADE{quote}")
             return True
 
-        yield Finding(self.code, relationship.statement,
-                      f"Collection {where} has no cascade: deleting a `{model.name}` orphans its "
-                      f"`{target.name}` rows (or fails on their NOT NULL key)",
-                      fix=fix)
+        return Finding(self.code, relationship.statement,
+                       f"{flaw}; the database deletes the link rows instead ({SQLITE_NOTE})", fix=fix)
+
+    def _check_backref(self, context, child: ModelClass, relationship: RelationshipFact, parent):
+        """relationship("Post", backref="comments") on the child: the collection lives on the parent."""
+        backref = relationship.keywords.get("backref")
+        if backref is None or parent is None or "secondary" in relationship.keywords:
+            return
+        if not foreign_keys_to(context.picture, child, parent):
+            return  # a one-to-one whose key is on the other side: its backref is the many-to-one side
+        collection_name = _literal(backref)
+        backref_call = None
+        if collection_name is None:
+            if context.resolver.call_name(backref) != "sa.backref":
+                return
+            backref_keywords = {a.keyword.value: a.value for a in backref.args if a.keyword}
+            if keyword_flag(backref_keywords, "uselist") is False or keyword_flag(backref_keywords, "viewonly"):
+                return
+            if "cascade" in backref_keywords or "secondary" in backref_keywords:
+                return
+            positional = [a.value for a in backref.args if a.keyword is None]
+            collection_name = _literal(positional[0]) if positional else None
+            backref_call = backref
+        where = f"`{parent.name}.{collection_name}` (backref of `{child.name}.{relationship.name}`)"
+        quote = _quote(relationship.call)
+
+        def make_fix(_fk_column):
+            def fix(plan) -> bool:
+                if backref_call is not None:
+                    plan.add_keyword(backref_call, "cascade", f"{quote}{CASCADE}{quote}")
+                    return True
+                imports: list[tuple[str, str]] = []
+                spelled = context.spelling.sqlalchemy("backref", prefix_of(relationship.call.func), imports)
+                if spelled is None:
+                    return False
+                plan.replace(backref, f"{spelled}({cst.Module([]).code_for_node(backref)}, "
+                                      f"cascade={quote}{CASCADE}{quote})")
+                for module, name in imports:
+                    plan.add_import(module, name)
+                return True
+
+            return fix
+
+        yield self._judged(context, relationship, where, parent, child, make_fix)
+
+    def _judged(
+        self, context, relationship, where: str, parent: ModelClass, child: ModelClass, make_fix, note: str = ""
+    ) -> Finding:
+        """The finding for a collection without cascade, with a fix where delete-orphan is right."""
+        flaw = f"Collection {where} has no cascade: deleting the `{parent.name}` "
+        named = named_columns(relationship.keywords.get("foreign_keys"))
+        verdict = self._verdict(context, parent, child, named)
+        fix = verdict if isinstance(verdict, str) else make_fix(verdict)
+        if isinstance(fix, str):
+            return Finding(self.code, relationship.statement,
+                           f"{flaw}leaves its `{child.name}` rows behind; not fixed: {fix}")
+        return Finding(self.code, relationship.statement,
+                       f"{flaw}orphans its `{child.name}` rows (or fails on their NOT NULL key){note}", fix=fix)
 
     def _direction(self, context, model, relationship, target) -> str | None:
         if relationship.collection is not None:
@@ -108,13 +201,13 @@ class ParentWithoutCascade(Rule):
             return None
         if relationship.flag("uselist") or _literal(relationship.keywords.get("lazy")) == "dynamic":
             return "one-to-many"
+        if target is model:
+            # A self-referencing classic relationship: remote_side marks the many-to-one side.
+            return "many-to-one" if "remote_side" in relationship.keywords else "one-to-many"
         picture = context.picture
         named = named_columns(relationship.keywords.get("foreign_keys"))
         to_child = [c for _, c in foreign_keys_to(picture, target, model) if not named or c.name in named]
         to_parent = [c for _, c in foreign_keys_to(picture, model, target) if not named or c.name in named]
-        if target is model:
-            # A self-referencing classic relationship: remote_side marks the many-to-one side.
-            return "many-to-one" if "remote_side" in relationship.keywords else "one-to-many"
         if to_child and not to_parent:
             return "one-to-many"
         if to_parent and not to_child:
@@ -122,69 +215,24 @@ class ParentWithoutCascade(Rule):
         return None
 
     def _verdict(self, context, parent: ModelClass, child: ModelClass, named: set[str] | None):
-        """(declaring class, foreign-key column) when delete-orphan is right, else the reason it is not."""
+        """The child's foreign-key column when delete-orphan is right, else the reason it is not."""
         if child is parent:
             return "it is self-referencing (deleting a node would delete its whole subtree)"
-        keys = [(cls, c) for cls, c in foreign_keys_to(context.picture, child, parent) if not named or c.name in named]
+        every_key = foreign_keys_to(context.picture, child, parent)
+        keys = [(cls, c) for cls, c in every_key if not named or c.name in named]
         if not keys:
             return f"no foreign key from `{child.name}` to `{parent.name}` was found"
-        if len(keys) > 1:
-            names = ", ".join(c.name for _, c in keys)
-            return f"`{child.name}` has several foreign keys to `{parent.name}` ({names}); add foreign_keys="
+        if len(every_key) > 1:
+            names = ", ".join(c.name for _, c in every_key)
+            return (f"`{child.name}` has several foreign keys to `{parent.name}` ({names}): a row belongs to "
+                    f"more than one `{parent.name}`, and deleting one would delete it for the others")
         declaring, column = keys[0]
         if not will_be_not_null(context, declaring, column):
-            return f"`{child.name}.{column.name}` is nullable, so a {child.name} may exist without a {parent.name}"
+            return f"`{child.name}.{column.name}` is nullable, so `{child.name}` rows may exist without a parent"
         noun = head_noun_matches(child.name, context.config.record_nouns)
         if noun is not None:
-            return f"a {child.name} is a record ({noun}) that should outlive its {parent.name}"
-        return declaring, column
-
-    def _check_backref(self, context, child: ModelClass, relationship: RelationshipFact, parent):
-        """relationship("Post", backref="comments") on the child: the collection lives on the parent."""
-        backref = relationship.keywords.get("backref")
-        if backref is None or parent is None or "secondary" in relationship.keywords:
-            return
-        collection_name = _literal(backref)
-        backref_call = None
-        if collection_name is None:
-            if context.resolver.call_name(backref) != "sa.backref":
-                return
-            backref_keywords = {a.keyword.value: a.value for a in backref.args if a.keyword}
-            uselist = backref_keywords.get("uselist")
-            if "cascade" in backref_keywords or (isinstance(uselist, cst.Name) and uselist.value == "False"):
-                return
-            if "secondary" in backref_keywords or "viewonly" in backref_keywords:
-                return
-            positional = [a.value for a in backref.args if a.keyword is None]
-            collection_name = _literal(positional[0]) if positional else None
-            backref_call = backref
-        where = f"`{parent.name}.{collection_name}` (backref of `{child.name}.{relationship.name}`)"
-        verdict = self._verdict(context, parent, child, named_columns(relationship.keywords.get("foreign_keys")))
-        if isinstance(verdict, str):
-            yield Finding(self.code, relationship.statement,
-                          f"Collection {where} has no cascade: deleting a `{parent.name}` leaves its "
-                          f"`{child.name}` rows behind; not fixed: {verdict}")
-            return
-        quote = _quote(relationship.call)
-
-        def fix(plan) -> bool:
-            if backref_call is not None:
-                plan.add_keyword(backref_call, "cascade", f"{quote}{CASCADE}{quote}")
-                return True
-            imports: list[tuple[str, str]] = []
-            spelled = context.spelling.sqlalchemy("backref", prefix_of(relationship.call.func), imports)
-            if spelled is None:
-                return False
-            plan.replace(backref, f"{spelled}({cst.Module([]).code_for_node(backref)}, "
-                                  f"cascade={quote}{CASCADE}{quote})")
-            for module, name in imports:
-                plan.add_import(module, name)
-            return True
-
-        yield Finding(self.code, relationship.statement,
-                      f"Collection {where} has no cascade: deleting a `{parent.name}` orphans its "
-                      f"`{child.name}` rows (or fails on their NOT NULL key)",
-                      fix=fix)
+            return f"`{child.name}` rows are records ({noun}) that should outlive their `{parent.name}`"
+        return column
 
 
 def _literal(node) -> str | None:

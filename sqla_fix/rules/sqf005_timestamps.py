@@ -46,6 +46,8 @@ class EntityWithoutTimestamps(Rule):
         for model in context.facts.mapped_classes():
             if model.inheritance or model.has_table_attribute or _is_association_class(context, model):
                 continue
+            if not model.unresolved_bases and not _has_primary_key(context, model):
+                continue  # no table of its own that we can see (a model_class base, say): not an entity
             yield from self._check_class(context, model)
         for table in context.facts.tables.values():
             if table.name in context.facts.secondary_names or table.variable in context.facts.secondary_names:
@@ -110,6 +112,13 @@ def _is_link_table(columns: list[ColumnFact]) -> bool:
     keys = [c for c in columns if c.foreign_keys]
     others = [c for c in columns if not c.foreign_keys and c.name not in TIMESTAMPS]
     return len(keys) >= 2 and all(c.primary_key for c in others)
+
+
+def _has_primary_key(context: RuleContext, model: ModelClass) -> bool:
+    chain = context.picture.chain(model)
+    return any(c.primary_key for cls in chain for c in cls.columns.values()) or any(
+        constraint.kind == "primary_key" for cls in chain for constraint in cls.constraints
+    )
 
 
 def _is_association_class(context: RuleContext, model: ModelClass) -> bool:
