@@ -126,6 +126,9 @@ def fix(paths, select, ignore, config_file, diff, exit_non_zero_on_fix) -> None:
     fixed = sum(len(result.fixed) for result in written)
     click.echo(f"Fixed {_plural(fixed, 'finding')} in {_plural(len(written), 'file')}; "
                f"{len(remaining)} remaining without an automatic fix.")
+    if written:
+        click.echo("Every fix changes the schema: generate and review a migration "
+                   "(alembic revision --autogenerate).")
     if had_errors:
         sys.exit(EXIT_ERROR)
     if remaining or (exit_non_zero_on_fix and written):

@@ -41,11 +41,44 @@ class Finding:
     fix: Fix | None = None
 
 
+@dataclass(frozen=True)
+class Valid:
+    """A model the rule must leave alone: no finding."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """A model the rule reports; `fixed` is what the fix makes of it (None: reported, not fixed)."""
+
+    code: str
+    fixed: str | None = None
+
+
+# Every example is a module body under this header (rules' examples are run by tests/test_rule_examples.py).
+EXAMPLE_HEADER = """\
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, func
+from sqlalchemy.orm import DeclarativeBase, Mapped, WriteOnlyMapped, backref, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+"""
+
+
 class Rule:
+    """A rule's module docstring is its rationale: why a database engineer cares, and where it does not fix."""
+
     code: ClassVar[str]
     name: ClassVar[str]
     summary: ClassVar[str]
-    # Each rule's docstring is its rationale: why a database engineer cares, and where it does not fix.
+    examples: ClassVar[list[Valid | Invalid]] = []
 
     def check(self, context: "RuleContext") -> Iterable[Finding]:
         raise NotImplementedError

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .base import Finding, keyword_fix, Rule, RuleContext
+from .base import Finding, Invalid, Rule, RuleContext, Valid, keyword_fix
 from .schema import index_covering
 
 
@@ -28,6 +28,25 @@ class ForeignKeyWithoutIndex(Rule):
     code = "SQF001"
     name = "foreign-key-without-index"
     summary = "foreign key without an index"
+    examples = [
+        Valid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+              '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"), index=True)\n'),
+        Valid('class C(Base):\n    __tablename__ = "c"\n'
+              '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"), primary_key=True)\n'),
+        Valid('class C(Base):\n    __tablename__ = "c"\n    __table_args__ = (UniqueConstraint("p_id", "n"),)\n'
+              '    id: Mapped[int] = mapped_column(primary_key=True)\n    n: Mapped[int]\n'
+              '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"))\n'),
+        Invalid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"))\n',
+                'class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"), index=True)\n'),
+        Invalid('link = Table("link", Base.metadata, Column("a_id", ForeignKey("a.id"), primary_key=True),\n'
+                '             Column("b_id", ForeignKey("b.id"), primary_key=True))\n',
+                'link = Table("link", Base.metadata, Column("a_id", ForeignKey("a.id"), primary_key=True),\n'
+                '             Column("b_id", ForeignKey("b.id"), primary_key=True, index=True))\n'),
+        Invalid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"), index=False)\n'),
+    ]
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         for owner, column in context.columns():

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..picture import ColumnFact, ModelClass, Style
-from .base import Finding, keyword_fix, Owner, Rule, RuleContext
+from .base import Finding, Invalid, Owner, Rule, RuleContext, Valid, keyword_fix
 from .schema import matches_any, named_columns, owner_table
 
 
@@ -96,6 +96,24 @@ class RequiredForeignKeyNullable(Rule):
     code = "SQF002"
     name = "required-foreign-key-nullable"
     summary = "required foreign key is nullable"
+    examples = [
+        Valid('class C(Base):\n    __tablename__ = "c"\n    id = Column(Integer, primary_key=True)\n'
+              '    p_id = Column(Integer, ForeignKey("p.id"), nullable=True)\n'),
+        Valid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+              '    p_id: Mapped[Optional[int]] = mapped_column(ForeignKey("p.id"))\n'),
+        Valid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+              '    p_id: Mapped[int | None] = mapped_column(ForeignKey("p.id"))\n'),
+        Valid('class C(Base):\n    __tablename__ = "c"\n    id = Column(Integer, primary_key=True)\n'
+              '    p_id = Column(Integer, ForeignKey("p.id", ondelete="SET NULL"))\n'),
+        Invalid('class C(Base):\n    __tablename__ = "c"\n    id = Column(Integer, primary_key=True)\n'
+                '    p_id = Column(Integer, ForeignKey("p.id"))\n',
+                'class C(Base):\n    __tablename__ = "c"\n    id = Column(Integer, primary_key=True)\n'
+                '    p_id = Column(Integer, ForeignKey("p.id"), nullable=False)\n'),
+        Invalid('class Node(Base):\n    __tablename__ = "nodes"\n    id = Column(Integer, primary_key=True)\n'
+                '    up_id = Column(Integer, ForeignKey("nodes.id"))\n'),
+        Invalid('class C(Base):\n    __tablename__ = "c"\n    id = Column(Integer, primary_key=True)\n'
+                '    approved_by_id = Column(Integer, ForeignKey("users.id"))\n'),
+    ]
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         for owner, column in context.columns():

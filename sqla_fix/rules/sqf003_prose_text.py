@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..names import prefix_of
-from .base import Finding, Rule, RuleContext
+from .base import Finding, Invalid, Rule, RuleContext, Valid
 from .schema import in_any_constraint
 
 _TEXT_FOR = {"sa.String": "Text", "sa.VARCHAR": "Text", "sa.Unicode": "UnicodeText", "sa.NVARCHAR": "UnicodeText"}
@@ -38,6 +38,21 @@ class ProseColumnAsString(Rule):
     code = "SQF003"
     name = "prose-column-as-string"
     summary = "prose column stored as String(n)"
+    examples = [
+        Valid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+              '    title: Mapped[str] = mapped_column(String(200))\n'
+              '    comment_title: Mapped[str] = mapped_column(String(80))\n'),
+        Valid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+              '    body: Mapped[str] = mapped_column(Text)\n'),
+        Invalid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    body: Mapped[str] = mapped_column(String(500))  # the post\n',
+                'class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    body: Mapped[str] = mapped_column(Text)  # the post\n'),
+        Invalid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    summary: Mapped[str] = mapped_column(String(255), unique=True)\n'),
+        Invalid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    notes: Mapped[str] = mapped_column(String(255), server_default="")\n'),
+    ]
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         config = context.config

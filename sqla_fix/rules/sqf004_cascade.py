@@ -36,7 +36,7 @@ import libcst as cst
 
 from ..names import prefix_of
 from ..picture import ClassKind, ModelClass, RelationshipFact, keyword_flag
-from .base import Finding, Rule, RuleContext
+from .base import Finding, Invalid, Rule, RuleContext, Valid
 from .schema import foreign_keys_to, head_noun_matches, named_columns, owner_table
 from .sqf002_fk_nullable import will_be_not_null
 
@@ -48,6 +48,35 @@ class ParentWithoutCascade(Rule):
     code = "SQF004"
     name = "parent-relationship-without-cascade"
     summary = "parent-side one-to-many relationship without cascade"
+    examples = [
+        Valid('class P(Base):\n    __tablename__ = "p"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+              '    cs: Mapped[list["C"]] = relationship(back_populates="p", cascade="save-update")\n'
+              'class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+              '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"))\n'
+              '    p: Mapped["P"] = relationship(back_populates="cs")\n'),
+        Valid('link = Table("link", Base.metadata, Column("p_id", ForeignKey("p.id"), primary_key=True),\n'
+              '             Column("t_id", ForeignKey("t.id"), primary_key=True))\n'
+              'class P(Base):\n    __tablename__ = "p"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+              '    ts: Mapped[list["T"]] = relationship(secondary=link)\n'
+              'class T(Base):\n    __tablename__ = "t"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'),
+        Invalid('class P(Base):\n    __tablename__ = "p"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    cs: Mapped[list["C"]] = relationship()\n'
+                'class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"))\n',
+                'class P(Base):\n    __tablename__ = "p"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    cs: Mapped[list["C"]] = relationship(cascade="all, delete-orphan")\n'
+                'class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"))\n'),
+        Invalid('class Customer(Base):\n    __tablename__ = "customers"\n'
+                '    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    orders: Mapped[list["Order"]] = relationship()\n'
+                'class Order(Base):\n    __tablename__ = "orders"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))\n'),
+        Invalid('class P(Base):\n    __tablename__ = "p"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    cs: Mapped[list["C"]] = relationship()\n'
+                'class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    p_id: Mapped[Optional[int]] = mapped_column(ForeignKey("p.id"))\n'),
+    ]
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         for parent in context.facts.classes.values():

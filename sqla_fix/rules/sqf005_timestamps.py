@@ -25,7 +25,7 @@ from collections.abc import Iterator
 
 from ..names import prefix_of
 from ..picture import ColumnFact, ModelClass, Style, TableFact
-from .base import Finding, Rule, RuleContext
+from .base import Finding, Invalid, Rule, RuleContext, Valid
 from .schema import all_columns
 
 TIMESTAMPS = ("created_at", "updated_at")
@@ -41,6 +41,26 @@ class EntityWithoutTimestamps(Rule):
     code = "SQF005"
     name = "entity-without-timestamps"
     summary = "table without created_at/updated_at"
+    examples = [
+        Valid('class Stamped:\n'
+              '    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())\n'
+              '    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())\n'
+              'class C(Stamped, Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'),
+        Valid('class A(Base):\n    __abstract__ = True\n    id: Mapped[int] = mapped_column(primary_key=True)\n'),
+        Valid('link = Table("link", Base.metadata, Column("a_id", ForeignKey("a.id"), primary_key=True),\n'
+              '             Column("b_id", ForeignKey("b.id"), primary_key=True))\n'),
+        Invalid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    name: Mapped[str] = mapped_column(String(50))\n\n    def __repr__(self):\n        return self.name\n',
+                'class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    name: Mapped[str] = mapped_column(String(50))\n'
+                '    created_at: Mapped[datetime] = mapped_column(\n'
+                '        DateTime(timezone=True), server_default=func.now(), nullable=False\n    )\n'
+                '    updated_at: Mapped[datetime] = mapped_column(\n        DateTime(timezone=True),\n'
+                '        server_default=func.now(),\n        onupdate=func.now(),\n        nullable=False,\n    )\n'
+                '\n    def __repr__(self):\n        return self.name\n'),
+        Invalid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    created: Mapped[datetime]\n'),
+    ]
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         for model in context.facts.mapped_classes():

@@ -1,0 +1,44 @@
+"""Each rule's own valid and invalid examples (Fixit-style), run with only that rule selected."""
+
+from __future__ import annotations
+
+import pytest
+
+from sqla_fix.config import Config
+from sqla_fix.engine import parse, process
+from sqla_fix.picture import Picture
+from sqla_fix.rules import RULES
+from sqla_fix.rules.base import EXAMPLE_HEADER, Invalid, Valid
+
+CASES = [(rule, example) for rule in RULES for example in rule.examples]
+IDS = [f"{rule.code}-{type(example).__name__.lower()}-{i}" for i, (rule, example) in enumerate(CASES)]
+
+
+def run_rule(rule, code: str, tmp_path):
+    path = tmp_path / "example.py"
+    source = EXAMPLE_HEADER + code
+    path.write_text(source)
+    loaded = parse(path, source.encode())
+    result = process(loaded, Picture([loaded.facts]), Config(select=[rule.code]))
+    return path, result
+
+
+def test_every_rule_has_valid_and_invalid_examples():
+    for rule in RULES:
+        kinds = {type(example) for example in rule.examples}
+        assert kinds == {Valid, Invalid}, rule.code
+
+
+@pytest.mark.parametrize(("rule", "example"), CASES, ids=IDS)
+def test_example(rule, example, tmp_path):
+    _, result = run_rule(rule, example.code, tmp_path)
+    codes = [finding.code for finding in result.findings]
+    if isinstance(example, Valid):
+        assert codes == []
+        assert not result.changed
+        return
+    assert rule.code in codes
+    if example.fixed is None:
+        assert not result.changed, "a report-only example was rewritten"
+        return
+    assert result.fixed_source.decode() == EXAMPLE_HEADER + example.fixed
