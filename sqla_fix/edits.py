@@ -69,8 +69,8 @@ def apply(module: cst.Module, plan: EditPlan, layout: Layout | None = None) -> c
 def _calls_to_wrap(plan: EditPlan, layout: Layout) -> dict[cst.Call, str]:
     """One-line calls that our additions push past the line length, with their line's indentation.
 
-    Where several edited calls share a line, the outermost is wrapped (black's layout) and the inner
-    ones stay on one line.
+    Where several calls share a line, the outermost is wrapped (black's layout) and the inner ones stay
+    on one line.
     """
     added: dict[int, int] = defaultdict(int)
     on_line: dict[int, list[cst.Call]] = defaultdict(list)
@@ -81,14 +81,21 @@ def _calls_to_wrap(plan: EditPlan, layout: Layout) -> dict[cst.Call, str]:
         added[where.start.line] += sum(len(f", {name}={_code(value)}") for name, value in plan.keywords.get(call, ()))
         added[where.start.line] += sum(len(f", {_code(value)}") for value in plan.arguments.get(call, ()))
         on_line[where.start.line].append(call)
-    wrapped = {}
-    for line, calls in on_line.items():
-        text = layout.lines[line - 1]
-        if len(text) + added[line] <= layout.line_length:
-            continue
-        outermost = min(calls, key=lambda c: (layout.positions[c].start.column, -layout.positions[c].end.column))
-        wrapped[outermost] = text[: len(text) - len(text.lstrip())]
-    return wrapped
+    too_long = {line for line in on_line if len(layout.lines[line - 1]) + added[line] > layout.line_length}
+    if not too_long:
+        return {}
+    # The outermost call of the line is wrapped (the statement's own call, edited or not), as black would.
+    outermost: dict[int, cst.Call] = {}
+    for node, where in layout.positions.items():
+        line = where.start.line
+        if isinstance(node, cst.Call) and line in too_long and where.end.line == line:
+            current = outermost.get(line)
+            if current is None or where.start.column < layout.positions[current].start.column:
+                outermost[line] = node
+    return {
+        call: layout.lines[line - 1][: len(layout.lines[line - 1]) - len(layout.lines[line - 1].lstrip())]
+        for line, call in outermost.items()
+    }
 
 
 def _code(node: cst.CSTNode) -> str:

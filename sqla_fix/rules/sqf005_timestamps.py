@@ -15,8 +15,9 @@ arguments.
 Not fixed: abstract classes and mixins; a class whose base or mixin in the file provides the
 column; joined- and single-table-inheritance subclasses (the base table has them); association
 tables (a composite key of foreign keys, or a ``secondary=`` table); classes mapped with
-``__table__``. Reported only: a class with a look-alike column (``created``, ``date_created``,
-``modified``), and a class whose base class is defined in another file (it may provide them).
+``__table__``. Reported only: a look-alike column (``created``, ``date_created``, ``modified``)
+stands for its timestamp (the other one, if missing, is added), and a class whose base class is
+defined in another file (it may provide them).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class EntityWithoutTimestamps(Rule):
                 '        server_default=func.now(),\n        onupdate=func.now(),\n        nullable=False,\n    )\n'
                 '\n    def __repr__(self):\n        return self.name\n'),
         Invalid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
-                '    created: Mapped[datetime]\n'),
+                '    created: Mapped[datetime]\n    modified: Mapped[datetime]\n'),
     ]
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
@@ -104,22 +105,21 @@ class EntityWithoutTimestamps(Rule):
                           "another file and may provide them; not fixed")
             return
         if look_alikes:
-            # The table has a naming convention of its own: a second column, or a mix, is not our call.
+            # A column of the table's own naming serves the purpose: a second one is not our call.
             yield Finding(self.code, model.node,
-                          f"`{model.name}` has {', '.join(look_alikes)} rather than created_at/updated_at; "
-                          "not fixed")
-            return
-        yield Finding(self.code, model.node,
-                      f"`{model.name}` has no {label}: rows cannot be ordered or audited by time",
-                      fix=_add_to_class(context, model, missing))
+                          f"`{model.name}` has {', '.join(look_alikes)} rather than the conventional name; "
+                          "not renamed or duplicated")
+        if missing:
+            yield Finding(self.code, model.node,
+                          f"`{model.name}` has no {label}: rows cannot be ordered or audited by time",
+                          fix=_add_to_class(context, model, missing))
 
     def _check_table(self, context: RuleContext, table: TableFact):
         missing, look_alikes = self._missing(set(table.columns))
         if look_alikes:
             yield Finding(self.code, table.statement,
-                          f"Table `{table.name}` has {', '.join(look_alikes)} rather than created_at/updated_at; "
-                          "not fixed")
-            return
+                          f"Table `{table.name}` has {', '.join(look_alikes)} rather than the conventional name; "
+                          "not renamed or duplicated")
         if missing:
             yield Finding(self.code, table.statement,
                           f"Table `{table.name}` has no {', '.join(missing)}: rows cannot be ordered or audited "
@@ -221,6 +221,23 @@ def _add_to_class(context: RuleContext, model: ModelClass, missing: list[str]):
     return fix
 
 
+def _leading_whitespace(text: str) -> str:
+    return text[: len(text) - len(text.lstrip())]
+
+
+def _argument_indentation(context: RuleContext, table: TableFact) -> tuple[str, str | None]:
+    """The indentation of a Table's argument lines, and the same relative to its statement.
+
+    (None for the relative part when the arguments do not stand one per line.)
+    """
+    last = context.positions[table.call.args[-1]].start.line
+    if last == context.positions[table.call].start.line:
+        return "", None
+    indent = _leading_whitespace(context.lines[last - 1])
+    statement = _leading_whitespace(context.lines[context.positions[table.statement].start.line - 1])
+    return indent, indent[len(statement):]
+
+
 def _add_to_table(context: RuleContext, table: TableFact, missing: list[str]):
     def fix(plan) -> bool:
         imports: list[tuple[str, str]] = []
@@ -228,12 +245,18 @@ def _add_to_table(context: RuleContext, table: TableFact, missing: list[str]):
         column = context.spelling.sqlalchemy("Column", prefix, imports)
         if column is None:
             return False
-        quote = '"'
+        indent, relative = _argument_indentation(context, table)
         for name in missing:
             arguments = _timestamp_arguments(context, name, prefix, imports)
             if arguments is None:
                 return False
-            plan.add_argument(table.call, f"{column}({quote}{name}{quote}, {', '.join(arguments)})")
+            arguments.insert(0, f'"{name}"')
+            if relative is None:  # the Table's arguments share one line: so does the new one
+                code = f"{column}({', '.join(arguments)})"
+            else:
+                code = _layout(column, arguments, indent, context.module.default_indent, context.config.line_length)
+                code = code.replace("\n", "\n" + relative)
+            plan.add_argument(table.call, code)
         for module, name in imports:
             plan.add_import(module, name)
         return True
