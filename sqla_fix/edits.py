@@ -84,18 +84,33 @@ def _calls_to_wrap(plan: EditPlan, layout: Layout) -> dict[cst.Call, str]:
     too_long = {line for line in on_line if len(layout.lines[line - 1]) + added[line] > layout.line_length}
     if not too_long:
         return {}
-    # The outermost call of the line is wrapped (the statement's own call, edited or not), as black would.
+    # The outermost call of the line is wrapped (the statement's own call, edited or not), as black would;
+    # a line inside a call that already spans lines is the author's layout, and is left as it is.
     outermost: dict[int, cst.Call] = {}
+    spanning: list[CodeRange] = []
     for node, where in layout.positions.items():
+        if not isinstance(node, cst.Call):
+            continue
         line = where.start.line
-        if isinstance(node, cst.Call) and line in too_long and where.end.line == line:
+        if where.end.line != line:
+            spanning.append(where)
+        elif line in too_long:
             current = outermost.get(line)
             if current is None or where.start.column < layout.positions[current].start.column:
                 outermost[line] = node
-    return {
-        call: layout.lines[line - 1][: len(layout.lines[line - 1]) - len(layout.lines[line - 1].lstrip())]
-        for line, call in outermost.items()
-    }
+    wrapped = {}
+    for line, call in outermost.items():
+        where = layout.positions[call]
+        if any(_contains(outer, where) for outer in spanning):
+            continue
+        text = layout.lines[line - 1]
+        wrapped[call] = text[: len(text) - len(text.lstrip())]
+    return wrapped
+
+
+def _contains(outer: CodeRange, inner: CodeRange) -> bool:
+    return (outer.start.line, outer.start.column) <= (inner.start.line, inner.start.column) and (
+        outer.end.line, outer.end.column) >= (inner.end.line, inner.end.column)
 
 
 def _code(node: cst.CSTNode) -> str:

@@ -147,9 +147,11 @@ class ParentWithoutCascade(Rule):
             for fk in column.foreign_keys if fk.target_table == parent_table or fk.target_class == model.name
         ]
         if not keys or any(fk.call is None for fk in keys):
+            why = (f"none of `{name}`'s keys could be matched to `{model.name}`" if table
+                   else f"`{name}` is not defined in this file")
             return Finding(self.code, relationship.statement,
                            f"{flaw}; add passive_deletes=True and ondelete=\"CASCADE\" on the link table's keys "
-                           "(its table is not in this file: not fixed)")
+                           f"(not fixed: {why})")
         if any(fk.ondelete and fk.ondelete.upper() != "CASCADE" for fk in keys):
             return Finding(self.code, relationship.statement,
                            f"{flaw}; the link table's keys have another ondelete: not fixed")
