@@ -142,3 +142,26 @@ def test_a_line_pushed_past_the_line_length_is_wrapped(tmp_path, line_length, ex
     config = Config(line_length=line_length)
     fixed = process(loaded, Picture([loaded.facts]), config).fixed_source.decode()
     assert fixed.endswith(expected)
+
+
+def test_a_call_inside_the_authors_multiline_call_is_not_wrapped(tmp_path):
+    source = (
+        "from sqlalchemy import ForeignKey\n"
+        "from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column\n"
+        "class Base(DeclarativeBase):\n"
+        "    pass\n"
+        "class C(Base):  # noqa: SQF005\n"
+        "    __tablename__ = 'c'\n"
+        "    id: Mapped[int] = mapped_column(primary_key=True)\n"
+        "    a_very_long_attribute_name_id: Mapped[int] = mapped_column(ForeignKey('posts.id'),\n"
+        "                                                               index=True)\n"
+    )
+    path = tmp_path / "m.py"
+    path.write_text(source)
+    loaded = parse(path, source.encode())
+    fixed = process(loaded, Picture([loaded.facts]), Config()).fixed_source.decode()
+    assert fixed.endswith(
+        "    a_very_long_attribute_name_id: Mapped[int] = mapped_column(ForeignKey('posts.id'),\n"
+        "                                                               index=True,\n"
+        "                                                               nullable=False)\n"
+    )
