@@ -8,7 +8,6 @@ import libcst as cst
 
 from .names import Resolver
 from .picture import (
-    ClassKind,
     ColumnFact,
     ConstraintFact,
     ForeignKeyFact,
@@ -20,7 +19,6 @@ from .picture import (
     TableFact,
 )
 
-_ROOT_BASES = ("sa.DeclarativeBase", "sa.DeclarativeBaseNoMeta")
 _DECLARATIVE_FACTORIES = ("sa.declarative_base", "sa.orm.declarative_base")
 _COLUMN_CALLS = ("sa.Column", "sa.mapped_column")
 _RELATIONSHIP_CALLS = ("sa.relationship", "sa.relation")
@@ -82,12 +80,25 @@ def _column_reference(node: cst.BaseExpression) -> str | None:
     return None
 
 
+def assignment_kind(resolver: Resolver, value) -> str:
+    """What a module-level `name = value` binds: a Flask-SQLAlchemy object, a declarative base, a Table."""
+    called = resolver.call_name(value)
+    if called == "flask.SQLAlchemy":
+        return "flask"
+    if called in _DECLARATIVE_FACTORIES or (
+        isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "generate_base"
+    ):
+        return "root"
+    if called in ("sa.Table", "flask.db.Table"):
+        return "table"
+    return "other"
+
+
 class ModuleCollector:
     def __init__(self, module: cst.Module, resolver: Resolver, facts: ModuleFacts):
         self.module = module
         self.resolver = resolver
         self.facts = facts
-        self.root_names: set[str] = set()  # variables bound to a declarative base: Base = declarative_base()
 
     # -- module level -----------------------------------------------------------------------------------
     def collect(self) -> ModuleFacts:
@@ -105,18 +116,14 @@ class ModuleCollector:
         return self.facts
 
     def _collect_module_assignment(self, name: str, value, statement) -> None:
-        called = self.resolver.call_name(value)
-        if called == "flask.SQLAlchemy":
+        kind = assignment_kind(self.resolver, value)
+        if kind == "flask":
             self.resolver.flask_handles.add(name)
-        elif called in _DECLARATIVE_FACTORIES or (
-            isinstance(value, cst.Call)
-            and isinstance(value.func, cst.Attribute)
-            and value.func.attr.value == "generate_base"
-        ):
-            self.root_names.add(name)
-        elif called in ("sa.Table", "flask.db.Table"):
+        elif kind == "root":
+            self.resolver.root_names.add(name)
+        elif kind == "table":
             self._collect_table(name, value, statement)
-        elif called == "sa.Index":
+        elif self.resolver.call_name(value) == "sa.Index":
             self._collect_module_index(value)
 
     def _collect_module_index(self, call: cst.Call) -> None:
@@ -157,49 +164,23 @@ class ModuleCollector:
 
     # -- classes ----------------------------------------------------------------------------------------
     def _collect_class(self, node: cst.ClassDef) -> None:
-        bases: list[str] = []
-        unresolved: list[str] = []
-        canonical_bases: set[str] = set()
+        model = ModelClass(name=node.name.value, node=node, module=self.facts)
         for arg in node.bases:
-            if arg.keyword is not None or arg.star:
+            if arg.star:
+                continue
+            if arg.keyword is not None:
+                model.class_keywords[arg.keyword.value] = arg.value
                 continue
             canonical = self.resolver.canonical(arg.value)
-            local = self.resolver.local_name(arg.value)
             if canonical is not None:
-                canonical_bases.add(canonical)
-                bases.append(canonical)
-            elif local is not None and (local in self.facts.classes or local in self.root_names):
-                bases.append(local)
+                model.canonical_bases.add(canonical)
+            elif self.resolver.is_root(arg.value):
+                model.root_base = True
+            elif (ref := self.resolver.class_ref(arg.value)) is not None:
+                model.base_refs.append(ref)
             else:
-                unresolved.append(cst.Module([]).code_for_node(arg.value))
-        model = ModelClass(name=node.name.value, node=node, module=self.facts, bases=bases, unresolved_bases=unresolved)
+                model.unresolved_bases.append(cst.Module([]).code_for_node(arg.value))
         self._collect_body(model)
-
-        parents = [self.facts.classes[b] for b in bases if b in self.facts.classes]
-        model.dataclass_mapped = "sa.MappedAsDataclass" in canonical_bases or any(p.dataclass_mapped for p in parents)
-        model.flask = "flask.db.Model" in canonical_bases or any(p.flask for p in parents)
-        declarative = (
-            "flask.db.Model" in canonical_bases
-            or any(b in self.root_names for b in bases)
-            or any(p.kind in (ClassKind.ROOT, ClassKind.MAPPED, ClassKind.ABSTRACT) for p in parents)
-        )
-        abstract = "__abstract__" in model.other_attributes
-        if canonical_bases & set(_ROOT_BASES):
-            model.kind = ClassKind.ROOT
-        elif declarative:
-            model.kind = ClassKind.ABSTRACT if abstract else ClassKind.MAPPED
-        elif unresolved and (model.has_tablename_attribute or model.has_table_attribute or model.columns):
-            # A base from another file: the class maps a table, but its ancestry is unknown here.
-            model.kind = ClassKind.ABSTRACT if abstract else ClassKind.MAPPED
-        elif model.columns or model.relationships:
-            model.kind = ClassKind.MIXIN
-        if model.kind is ClassKind.MAPPED:
-            mapped_parents = [p for p in parents if p.kind is ClassKind.MAPPED]
-            if mapped_parents:
-                has_own_table = model.explicit_tablename is not None or model.has_tablename_attribute
-                if model.flask and not has_own_table:
-                    has_own_table = any(c.primary_key for c in model.columns.values())
-                model.inheritance = "joined" if has_own_table else "single"
         self.facts.classes[model.name] = model
 
     def _collect_body(self, model: ModelClass) -> None:
@@ -209,6 +190,9 @@ class ModuleCollector:
         for order, statement in enumerate(body.body):
             if isinstance(statement, cst.FunctionDef):
                 model.other_attributes.add(statement.name.value)
+                if statement.name.value == "__tablename__":
+                    model.has_tablename_attribute = True
+                    model.tablename_rule = _tablename_rule(statement)
                 continue
             assignment = _assignment(_single_statement(statement))
             if assignment is None:
@@ -370,6 +354,19 @@ class ModuleCollector:
                 if isinstance(index, cst.Index):
                     return wrapper, _unstring(index.value)
         return None, None
+
+
+def _tablename_rule(function: cst.FunctionDef) -> str | None:
+    """"lower" for a declared_attr `__tablename__` that returns `cls.__name__.lower()`."""
+    params = function.params.params
+    body = function.body.body if isinstance(function.body, cst.IndentedBlock) else ()
+    if not params or len(body) != 1:
+        return None
+    small = _single_statement(body[0])
+    if isinstance(small, cst.Return) and small.value is not None:
+        if cst.Module([]).code_for_node(small.value) == f"{params[0].name.value}.__name__.lower()":
+            return "lower"
+    return None
 
 
 def _unstring(node):

@@ -9,18 +9,19 @@ from __future__ import annotations
 import ast
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
 
-from .collect import ModuleCollector
+from .collect import ModuleCollector, assignment_kind
 from .config import Config
 from .edits import EditPlan, Layout, apply
 from .names import Resolver
 from .picture import ModuleFacts, Picture
+from .project import ModuleIndex, Project, index_bindings, module_name, project_root
 from .rules import RULES, RuleContext
 from .spelling import Spelling
 
@@ -73,9 +74,11 @@ class LoadedFile:
     path: Path
     source: bytes
     module: cst.Module
-    resolver: Resolver
-    positions: dict
-    facts: ModuleFacts
+    qualified_names: Mapping
+    positions: Mapping
+    index: ModuleIndex
+    resolver: Resolver | None = None
+    facts: ModuleFacts | None = None
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -117,10 +120,18 @@ def parse(path: Path, source: bytes) -> LoadedFile:
     except RecursionError as error:
         raise LoadError("cannot parse: nested too deeply") from error
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    resolver = Resolver(wrapper.resolve(QualifiedNameProvider))
-    positions = wrapper.resolve(PositionProvider)
-    facts = ModuleCollector(module, resolver, ModuleFacts(path)).collect()
-    return LoadedFile(path, source, module, resolver, positions, facts)
+    qualified_names = wrapper.resolve(QualifiedNameProvider)
+    index = ModuleIndex(module_name(path), path.name == "__init__.py")
+    local = Resolver(qualified_names)
+    index_bindings(index, module, lambda value: assignment_kind(local, value))
+    return LoadedFile(path, source, module, qualified_names, wrapper.resolve(PositionProvider), index)
+
+
+def collect(loaded: LoadedFile, project: Project) -> ModuleFacts:
+    loaded.resolver = Resolver(loaded.qualified_names, project, loaded.index)
+    facts = ModuleFacts(loaded.path, loaded.index.name)
+    loaded.facts = ModuleCollector(loaded.module, loaded.resolver, facts).collect()
+    return loaded.facts
 
 
 def _python_says(source: bytes, error: cst.ParserSyntaxError) -> str:
@@ -171,7 +182,7 @@ def _verified(path: Path, module: cst.Module) -> bytes:
     return new_source
 
 
-def process(loaded: LoadedFile, picture: Picture, config: Config) -> FileResult:
+def process(loaded: LoadedFile, picture: Picture, project: Project, config: Config) -> FileResult:
     result = FileResult(loaded.path, original=loaded.source)
     findings, plan = decide(loaded, picture, config)
     result.findings = findings
@@ -183,33 +194,77 @@ def process(loaded: LoadedFile, picture: Picture, config: Config) -> FileResult:
         layout = Layout(config.line_length, current.module.code.splitlines(), current.positions,
                         current.module.default_indent)
         new_source = _verified(current.path, apply(current.module, plan, layout))
-        picture.modules = [m for m in picture.modules if m is not current.facts]
         current = parse(current.path, new_source)
-        picture.modules.append(current.facts)
+        project.add(current.index)
+        picture.add(collect(current, project))
+        picture.link()
         result.fixed_source = new_source
         result.remaining, plan = decide(current, picture, config)
     return result
 
 
+def _may_define_models(source: bytes, flask_names: set[bytes]) -> bool:
+    """Cheap test on the bytes: can this file declare models at all? Most files are never parsed."""
+    if any(marker in source for marker in MARKERS):
+        return True
+    # Flask-SQLAlchemy models whose `db` comes from another module never mention SQLAlchemy.
+    return b"import" in source and any(name + b"." in source for name in flask_names)
+
+
 def run(paths: list[Path], config: Config) -> list[FileResult]:
-    files, missing = discover(paths)
+    """Check (and plan the fixes of) the files under `paths`, with their projects' other files in view."""
+    targets, missing = discover(paths)
     results = [FileResult(path, error=reason) for path, reason in missing]
-    loaded: list[LoadedFile] = []
-    for path in files:
+    wanted = {path.resolve() for path in targets}
+    roots = sorted({project_root(path.resolve().parent) for path in targets})
+    context = [path for path in discover(roots)[0] if path.resolve() not in wanted]
+
+    sources: dict[Path, bytes] = {}
+    for path in targets:
         try:
-            source = read(path)
-            if not any(marker in source for marker in MARKERS):
-                results.append(FileResult(path, original=source))
-                continue
-            loaded.append(parse(path, source))
+            sources[path] = read(path)
         except LoadError as error:
             results.append(FileResult(path, error=str(error)))
-    picture = Picture(modules=[file.facts for file in loaded])
-    for file in loaded:
+    for path in context:
         try:
-            results.append(process(file, picture, config))
+            sources[path] = read(path)
+        except LoadError:
+            continue  # a file we only read for context: its own run reports it
+
+    project = Project()
+    loaded: dict[Path, LoadedFile] = {}
+    pending = list(sources)
+    flask_names: set[bytes] = set()
+    while pending:
+        later = []
+        for path in pending:
+            if not _may_define_models(sources[path], flask_names):
+                later.append(path)
+                continue
+            try:
+                loaded[path] = parse(path, sources[path])
+            except LoadError as error:
+                if path.resolve() in wanted:
+                    results.append(FileResult(path, original=sources[path], error=str(error)))
+                continue
+            project.add(loaded[path].index)
+        # A second look at the skipped files once the Flask-SQLAlchemy objects of the project are known.
+        new_names = {name.encode() for file in loaded.values() for name, b in file.index.bindings.items()
+                     if b.kind == "flask"} - flask_names
+        flask_names |= new_names
+        pending = later if new_names else []
+    for path in sources:
+        if path.resolve() in wanted and path not in loaded and not any(r.path == path for r in results):
+            results.append(FileResult(path, original=sources[path]))
+
+    picture = Picture([collect(file, project) for file in loaded.values()])
+    for path, file in loaded.items():
+        if path.resolve() not in wanted:
+            continue
+        try:
+            results.append(process(file, picture, project, config))
         except LoadError as error:
-            results.append(FileResult(file.path, original=file.source, error=str(error)))
+            results.append(FileResult(path, original=file.source, error=str(error)))
     return results
 
 

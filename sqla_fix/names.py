@@ -12,8 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
+from typing import TYPE_CHECKING
+
 import libcst as cst
 from libcst.metadata import QualifiedName
+
+from .project import absolute
+
+if TYPE_CHECKING:
+    from .project import ModuleIndex, Project, Resolved
 
 # Package paths under which SQLAlchemy defines or re-exports its public names.
 _SQLALCHEMY_MODULES = frozenset(
@@ -76,11 +83,40 @@ def canonical(qualified: str, flask_handles: Collection[str] = ()) -> str | None
 
 
 class Resolver:
-    """Answers "what is this expression?" for one parsed module."""
+    """Answers "what is this expression?" for one parsed module, through its imports.
 
-    def __init__(self, qualified_names: Mapping[cst.CSTNode, Collection[QualifiedName]]):
+    With a project, names imported from the project's other modules are followed to where they are
+    bound: ``from .extensions import db`` makes ``db.Column`` SQLAlchemy's ``Column``, and
+    ``from .base import Base`` makes ``Base`` that module's class.
+    """
+
+    def __init__(
+        self,
+        qualified_names: Mapping[cst.CSTNode, Collection[QualifiedName]],
+        project: "Project | None" = None,
+        index: "ModuleIndex | None" = None,
+    ):
         self._qualified_names = qualified_names
-        self.flask_handles: set[str] = set()
+        self.project = project
+        self.index = index
+        self.flask_handles: set[str] = set()  # names bound here to a Flask-SQLAlchemy object
+        self.root_names: set[str] = set()  # names bound here to a declarative base made by a function
+        if project is not None and index is not None:
+            for local, binding in index.bindings.items():
+                if binding.kind == "flask":
+                    self.flask_handles.add(local)
+                elif binding.kind == "root":
+                    self.root_names.add(local)
+                elif binding.kind == "import":
+                    resolved = project.resolve(binding.target)
+                    if resolved.kind == "flask" and not resolved.rest:
+                        self.flask_handles.add(local)
+                    elif resolved.kind == "root" and not resolved.rest:
+                        self.root_names.add(local)
+
+    @property
+    def module_name(self) -> str:
+        return self.index.name if self.index is not None else ""
 
     def qualified(self, node: cst.CSTNode) -> set[QualifiedName]:
         value = self._qualified_names.get(node)
@@ -88,15 +124,26 @@ class Resolver:
             return set()
         return set(value() if callable(value) else value)
 
+    def _imported(self, qualified_name: QualifiedName) -> "Resolved | None":
+        if self.project is None or self.index is None or qualified_name.source.name != "IMPORT":
+            return None
+        return self.project.resolve(absolute(qualified_name.name, self.index))
+
     def canonical(self, node: cst.CSTNode) -> str | None:
         for qualified_name in sorted(self.qualified(node), key=lambda q: q.name):
             name = canonical(qualified_name.name, self.flask_handles)
             if name is not None:
                 return name
+            resolved = self._imported(qualified_name)
+            if resolved is None:
+                continue
+            if resolved.kind == "external":
+                name = canonical(resolved.external)
+            elif resolved.kind == "flask":
+                name = canonical(".".join(["db", *resolved.rest]), {"db"})
+            if name is not None:
+                return name
         return None
-
-    def is_(self, node: cst.CSTNode | None, *names: str) -> bool:
-        return node is not None and self.canonical(node) in names
 
     def call_name(self, node: cst.CSTNode | None) -> str | None:
         """Canonical name of the function a call calls."""
@@ -104,11 +151,24 @@ class Resolver:
             return self.canonical(node.func)
         return None
 
-    def local_name(self, node: cst.CSTNode) -> str | None:
-        """The name of a module-level definition this expression refers to (a class of the file)."""
+    def is_root(self, node: cst.CSTNode) -> bool:
+        """A declarative base made by a function: `Base = declarative_base()`, here or imported."""
         for qualified_name in self.qualified(node):
-            if qualified_name.source.name == "LOCAL":
-                return qualified_name.name
+            if qualified_name.source.name == "LOCAL" and qualified_name.name in self.root_names:
+                return True
+            resolved = self._imported(qualified_name)
+            if resolved is not None and resolved.kind == "root" and not resolved.rest:
+                return True
+        return False
+
+    def class_ref(self, node: cst.CSTNode) -> tuple[str, str] | None:
+        """(module, class name) of a class of the project this expression refers to."""
+        for qualified_name in self.qualified(node):
+            if qualified_name.source.name == "LOCAL" and "." not in qualified_name.name:
+                return self.module_name, qualified_name.name
+            resolved = self._imported(qualified_name)
+            if resolved is not None and resolved.kind == "class" and not resolved.rest:
+                return resolved.module, resolved.name
         return None
 
 

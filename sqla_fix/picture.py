@@ -98,31 +98,46 @@ class ModelClass:
     name: str
     node: cst.ClassDef
     module: ModuleFacts
-    bases: list[str]  # local class names or canonical SQLAlchemy names
-    unresolved_bases: list[str]  # bases defined outside the file
+    canonical_bases: set[str] = field(default_factory=set)  # sa.DeclarativeBase, flask.db.Model, sqlmodel.SQLModel
+    base_refs: list[tuple[str, str]] = field(default_factory=list)  # (module, class) of the project's classes
+    root_base: bool = False  # inherits a base made by declarative_base() (here or imported)
+    unresolved_bases: list[str] = field(default_factory=list)  # bases defined outside what the run can read
+    class_keywords: dict[str, cst.BaseExpression] = field(default_factory=dict)  # table=True (SQLModel)
     kind: ClassKind = ClassKind.OTHER
     explicit_tablename: str | None = None
     has_tablename_attribute: bool = False  # __tablename__ present, even if computed
     has_table_attribute: bool = False  # __table__ = Table(...)
+    tablename_rule: str | None = None  # "lower" when a base's declared_attr __tablename__ lower-cases the name
     columns: dict[str, ColumnFact] = field(default_factory=dict)
     relationships: list[RelationshipFact] = field(default_factory=list)
     constraints: list[ConstraintFact] = field(default_factory=list)
     other_attributes: set[str] = field(default_factory=set)  # declared_attr functions, plain names
     last_column_statement: cst.CSTNode | None = None
     flask: bool = False
+    sqlmodel: bool = False
     dataclass_mapped: bool = False  # MappedAsDataclass somewhere up the chain
     inheritance: str | None = None  # "joined" / "single" for a subclass of a mapped class
     uses_typed_style: bool = False
 
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __eq__(self, other) -> bool:
+        return self is other
+
     @property
-    def is_entity(self) -> bool:
-        return self.kind is ClassKind.MAPPED
+    def qualified_name(self) -> str:
+        return f"{self.module.name}.{self.name}"
 
     @property
     def tablename(self) -> str | None:
         if self.explicit_tablename:
             return self.explicit_tablename
-        if self.flask and not self.has_tablename_attribute and self.inheritance != "single":
+        if self.inheritance == "single":
+            return None
+        if self.sqlmodel or self.tablename_rule == "lower":
+            return self.name.lower()
+        if self.flask and not self.has_tablename_attribute:
             return flask_tablename(self.name)
         return None
 
@@ -150,6 +165,7 @@ class IndexFact:
 @dataclass
 class ModuleFacts:
     path: Path
+    name: str = ""  # dotted module name in its project
     classes: dict[str, ModelClass] = field(default_factory=dict)
     tables: dict[str, TableFact] = field(default_factory=dict)  # by table name
     module_indexes: list[IndexFact] = field(default_factory=list)
@@ -165,28 +181,39 @@ def flask_tablename(class_name: str) -> str:
     return name.lower().lstrip("_")
 
 
-@dataclass
 class Picture:
-    """Every model fact of the run, across files."""
+    """Every model fact of the run, across files, and the links between them."""
 
-    modules: list[ModuleFacts] = field(default_factory=list)
+    def __init__(self, modules: list[ModuleFacts] | None = None):
+        self.modules: list[ModuleFacts] = []
+        self._by_name: dict[str, ModuleFacts] = {}
+        for module in modules or ():
+            self.add(module)
+        self.link()
 
-    def classes_named(self, module: ModuleFacts, name: str | None) -> ModelClass | None:
+    def add(self, module: ModuleFacts) -> None:
+        self.modules = [m for m in self.modules if m.path != module.path] + [module]
+        self._by_name[module.name] = module
+
+    def class_at(self, module: str, name: str) -> ModelClass | None:
+        facts = self._by_name.get(module)
+        return facts.classes.get(name) if facts else None
+
+    def parents(self, model: ModelClass) -> list[ModelClass]:
+        return [parent for ref in model.base_refs if (parent := self.class_at(*ref)) is not None]
+
+    def find_class(self, name: str | None, near: ModuleFacts) -> ModelClass | None:
+        """The mapped class a relationship("Name") means: the registry resolves names across modules."""
         if name is None:
             return None
         name = name.rsplit(".", 1)[-1]
-        return module.classes.get(name)
-
-    def class_for_table(self, module: ModuleFacts, table: str | None) -> ModelClass | None:
-        if table is None:
-            return None
-        for model in module.classes.values():
-            if model.kind is ClassKind.MAPPED and model.tablename == table and model.inheritance != "single":
-                return model
-        return None
+        if name in near.classes:
+            return near.classes[name]
+        found = [m.classes[name] for m in self.modules if name in m.classes and m.classes[name].kind is ClassKind.MAPPED]
+        return found[0] if len(found) == 1 else None
 
     def chain(self, model: ModelClass) -> list[ModelClass]:
-        """The class and every class of the file it inherits from, nearest first."""
+        """The class and every class of the project it inherits from, nearest first."""
         seen: list[ModelClass] = []
         pending = [model]
         while pending:
@@ -194,8 +221,71 @@ class Picture:
             if current in seen:
                 continue
             seen.append(current)
-            for base in current.bases:
-                parent = current.module.classes.get(base)
-                if parent is not None:
-                    pending.append(parent)
+            pending.extend(self.parents(current))
         return seen
+
+    def link(self) -> None:
+        """Decide what each class is, now that every class it inherits from is known."""
+        done: set[int] = set()
+        for module in self.modules:
+            for model in module.classes.values():
+                self._classify(model, done, set())
+
+    def _classify(self, model: ModelClass, done: set[int], visiting: set[int]) -> None:
+        if id(model) in done or id(model) in visiting:
+            return
+        visiting.add(id(model))
+        parents = []
+        for ref in model.base_refs:
+            parent = self.class_at(*ref)
+            if parent is None:
+                if ".".join(ref) not in model.unresolved_bases:
+                    model.unresolved_bases.append(".".join(ref))
+                continue
+            self._classify(parent, done, visiting)
+            parents.append(parent)
+        classify(model, parents)
+        visiting.discard(id(model))
+        done.add(id(model))
+
+
+_ROOT_BASES = {"sa.DeclarativeBase", "sa.DeclarativeBaseNoMeta"}
+
+
+def classify(model: ModelClass, parents: list[ModelClass]) -> None:
+    """Root, mapped, abstract, mixin; inheritance; Flask, SQLModel and dataclass flavour."""
+    bases = model.canonical_bases
+    model.dataclass_mapped = "sa.MappedAsDataclass" in bases or any(p.dataclass_mapped for p in parents)
+    model.flask = "flask.db.Model" in bases or any(p.flask for p in parents)
+    table_keyword = model.class_keywords.get("table")
+    is_table = isinstance(table_keyword, cst.Name) and table_keyword.value == "True"
+    model.sqlmodel = "sqlmodel.SQLModel" in bases or any(p.sqlmodel for p in parents)
+    if any(p.tablename_rule for p in parents) and not model.tablename_rule:
+        model.tablename_rule = next(p.tablename_rule for p in parents if p.tablename_rule)
+    declarative = (
+        "flask.db.Model" in bases
+        or model.root_base
+        or any(p.kind in (ClassKind.ROOT, ClassKind.MAPPED, ClassKind.ABSTRACT) for p in parents)
+    )
+    abstract = "__abstract__" in model.other_attributes
+    if model.sqlmodel:
+        model.kind = ClassKind.MAPPED if is_table else ClassKind.OTHER
+    elif bases & _ROOT_BASES:
+        model.kind = ClassKind.ROOT
+    elif declarative:
+        model.kind = ClassKind.ABSTRACT if abstract else ClassKind.MAPPED
+    elif model.unresolved_bases and (model.has_tablename_attribute or model.has_table_attribute or model.columns):
+        # A base the run cannot read: the class maps a table, but its ancestry is unknown.
+        model.kind = ClassKind.ABSTRACT if abstract else ClassKind.MAPPED
+    elif model.columns or model.relationships:
+        model.kind = ClassKind.MIXIN
+    else:
+        model.kind = ClassKind.OTHER
+    model.inheritance = None
+    if model.kind is ClassKind.MAPPED:
+        mapped_parents = [p for p in parents if p.kind is ClassKind.MAPPED]
+        if mapped_parents:
+            has_own_table = model.explicit_tablename is not None or model.has_tablename_attribute
+            if (model.flask or model.sqlmodel) and not has_own_table:
+                has_own_table = any(c.primary_key for c in model.columns.values())
+            model.inheritance = "joined" if has_own_table else "single"

@@ -79,7 +79,7 @@ def _uses_column(context: RuleContext, relationship, column: ColumnFact) -> bool
     names = named_columns(relationship.keywords.get("foreign_keys"))
     if names:
         return column.name in names
-    target = context.picture.classes_named(context.facts, relationship.target)
+    target = context.picture.find_class(relationship.target, context.facts)
     if target is None:
         return True  # cannot tell which key it uses: assume this one
     target_table = owner_table(context.picture, target)

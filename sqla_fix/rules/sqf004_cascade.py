@@ -95,7 +95,7 @@ class ParentWithoutCascade(Rule):
             return
         if relationship.flag("uselist") is False:
             return
-        target = context.picture.classes_named(context.facts, relationship.target)
+        target = context.picture.find_class(relationship.target, context.facts)
         if target is not None and target.kind is not ClassKind.MAPPED:
             return
         direction = self._direction(context, model, relationship, target)

@@ -1,0 +1,135 @@
+"""The project a file belongs to: its root, its modules' dotted names, and what their top-level names are.
+
+A class in ``models/post.py`` that inherits ``Base`` from ``models/base.py`` and uses ``db`` from
+``app/extensions.py`` can only be read with those other files in view. The index built here answers
+"what is ``.base.Base`` seen from ``models.post``?" through absolute and relative imports and
+``__init__`` re-exports, so that names are resolved by what they are bound to, never by spelling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import libcst as cst
+
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+_MAX_HOPS = 20
+
+
+@lru_cache(maxsize=None)
+def project_root(directory: Path) -> Path:
+    """The nearest directory at or above `directory` with a pyproject.toml, setup.cfg, setup.py or .git."""
+    for candidate in (directory, *directory.parents):
+        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
+            return candidate
+    return directory
+
+
+def module_name(path: Path) -> str:
+    path = path.resolve()
+    root = project_root(path.parent)
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts and parts[0] == "src" and len(parts) > 1:
+        parts = parts[1:]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts) or path.stem
+
+
+@dataclass
+class Binding:
+    kind: str  # "class", "import", "flask", "root", "table", "other"
+    target: str | None = None  # for "import": the absolute dotted name it imports
+
+
+@dataclass
+class ModuleIndex:
+    name: str
+    is_package: bool
+    bindings: dict[str, Binding] = field(default_factory=dict)
+
+    @property
+    def package(self) -> str:
+        return self.name if self.is_package else self.name.rpartition(".")[0]
+
+
+def absolute(name: str, index: ModuleIndex) -> str:
+    """`.base.Base` seen from `app.models.post` is `app.models.base.Base`."""
+    if not name.startswith("."):
+        return name
+    level = len(name) - len(name.lstrip("."))
+    package = index.package.split(".") if index.package else []
+    if level > 1:
+        package = package[: len(package) - (level - 1)]
+    rest = name[level:]
+    return ".".join([*package, rest] if rest else package)
+
+
+def index_bindings(index: ModuleIndex, module: cst.Module, kind_of_assignment) -> None:
+    """Fill `index` from the module's top-level statements; `kind_of_assignment(value)` names an assignment."""
+    for statement in module.body:
+        if isinstance(statement, cst.ClassDef):
+            index.bindings[statement.name.value] = Binding("class")
+            continue
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    full = cst.Module([]).code_for_node(alias.name)
+                    if alias.asname is not None:
+                        index.bindings[alias.evaluated_alias] = Binding("import", full)
+                    else:
+                        top = full.split(".")[0]
+                        index.bindings[top] = Binding("import", top)
+            elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
+                source = "." * len(small.relative) + (cst.Module([]).code_for_node(small.module) if small.module else "")
+                for alias in small.names:
+                    local = alias.evaluated_alias or alias.evaluated_name
+                    separator = "" if source.endswith(".") else "."
+                    index.bindings[local] = Binding("import", absolute(f"{source}{separator}{alias.evaluated_name}", index))
+            elif isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
+                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                for target in targets:
+                    if isinstance(target, cst.Name):
+                        index.bindings[target.value] = Binding(kind_of_assignment(small.value))
+
+
+@dataclass
+class Resolved:
+    kind: str  # "class", "flask", "root", "table", "other", "external", "unknown"
+    module: str | None = None
+    name: str | None = None  # the top-level name in `module`
+    rest: tuple[str, ...] = ()  # attributes after it: db.Column -> ("Column",)
+    external: str | None = None  # for "external": the dotted name outside the project (sqlalchemy.Column)
+
+
+class Project:
+    def __init__(self) -> None:
+        self.modules: dict[str, ModuleIndex] = {}
+
+    def add(self, index: ModuleIndex) -> None:
+        self.modules[index.name] = index
+
+    def resolve(self, dotted: str) -> Resolved:
+        for _ in range(_MAX_HOPS):
+            parts = dotted.split(".")
+            for cut in range(len(parts), 0, -1):
+                module = self.modules.get(".".join(parts[:cut]))
+                if module is None:
+                    continue
+                if cut == len(parts):
+                    return Resolved("other", module.name)  # the module itself
+                name, rest = parts[cut], tuple(parts[cut + 1 :])
+                binding = module.bindings.get(name)
+                if binding is None:
+                    return Resolved("unknown", module.name, name, rest)
+                if binding.kind == "import":
+                    dotted = ".".join([binding.target, *rest])
+                    break
+                return Resolved(binding.kind, module.name, name, rest)
+            else:
+                return Resolved("external", external=dotted)
+        return Resolved("unknown")
