@@ -184,7 +184,7 @@ class _Applier(cst.CSTTransformer):
         if not any(statement in self.plan.statements_after for statement in original.body):
             return updated
         body: list[cst.BaseStatement] = []
-        for before, after in zip(original.body, updated.body):
+        for before, after in zip(original.body, updated.body, strict=True):
             body.append(after)
             body.extend(self.plan.statements_after.get(before, ()))
         return updated.with_changes(body=body)

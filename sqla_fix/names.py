@@ -95,9 +95,6 @@ class Resolver:
                 return name
         return None
 
-    def is_(self, node: cst.CSTNode | None, *names: str) -> bool:
-        return node is not None and self.canonical(node) in names
-
     def call_name(self, node: cst.CSTNode | None) -> str | None:
         """Canonical name of the function a call calls."""
         if isinstance(node, cst.Call):

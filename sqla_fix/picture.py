@@ -115,10 +115,6 @@ class ModelClass:
     uses_typed_style: bool = False
 
     @property
-    def is_entity(self) -> bool:
-        return self.kind is ClassKind.MAPPED
-
-    @property
     def tablename(self) -> str | None:
         if self.explicit_tablename:
             return self.explicit_tablename
@@ -176,14 +172,6 @@ class Picture:
             return None
         name = name.rsplit(".", 1)[-1]
         return module.classes.get(name)
-
-    def class_for_table(self, module: ModuleFacts, table: str | None) -> ModelClass | None:
-        if table is None:
-            return None
-        for model in module.classes.values():
-            if model.kind is ClassKind.MAPPED and model.tablename == table and model.inheritance != "single":
-                return model
-        return None
 
     def chain(self, model: ModelClass) -> list[ModelClass]:
         """The class and every class of the file it inherits from, nearest first."""
