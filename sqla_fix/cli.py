@@ -9,13 +9,14 @@ from collections import Counter
 from pathlib import Path
 
 import click
+import libcst as cst
 from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
 
 from . import __version__
 from .config import Config, ConfigError, load_config
-from .engine import FileResult, LoadError, run, write_atomically
+from .engine import FileResult, run, write_atomically
 from .rules import RULES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -171,10 +172,8 @@ def _unified_diff(result: FileResult) -> str:
 
 
 def _decode(source: bytes) -> str:
-    import libcst as cst
-
-    module = cst.parse_module(source)
-    return module.code
+    """The text of a source as Python reads it (encoding cookie, BOM)."""
+    return cst.parse_module(source).code
 
 
 @main.command("rules")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ast
-
 import libcst as cst
 
 from .names import Resolver
@@ -442,8 +440,3 @@ def _is_optional(inner) -> bool:
         if name == "Union":
             return any(isinstance(e.slice, cst.Index) and _is_none(e.slice.value) for e in inner.slice)
     return False
-
-
-def python_literal(node: cst.BaseExpression):
-    """The value of a literal expression, or raise ValueError."""
-    return ast.literal_eval(cst.Module([]).code_for_node(node))

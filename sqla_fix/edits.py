@@ -81,11 +81,19 @@ def _calls_to_wrap(plan: EditPlan, layout: Layout) -> dict[cst.Call, str]:
         added[where.start.line] += sum(len(f", {name}={_code(value)}") for name, value in plan.keywords.get(call, ()))
         added[where.start.line] += sum(len(f", {_code(value)}") for value in plan.arguments.get(call, ()))
         on_line[where.start.line].append(call)
-    too_long = {line for line in on_line if len(layout.lines[line - 1]) + added[line] > layout.line_length}
+    for old, new in plan.replacements.items():
+        where = layout.positions.get(old)
+        if where is not None and where.start.line == where.end.line:
+            added[where.start.line] += len(_code(new)) - len(_code(old))
+            on_line[where.start.line].append(old)
+    too_long = {
+        line for line in on_line if added[line] > 0 and len(layout.lines[line - 1]) + added[line] > layout.line_length
+    }
     if not too_long:
         return {}
     # The outermost call of the line is wrapped (the statement's own call, edited or not), as black would;
-    # a line inside a call that already spans lines is the author's layout, and is left as it is.
+    # within a call that already spans lines, only an argument that stands on a line of its own is:
+    # a hanging layout is the author's, and is left as it is.
     outermost: dict[int, cst.Call] = {}
     spanning: list[CodeRange] = []
     for node, where in layout.positions.items():
@@ -101,9 +109,10 @@ def _calls_to_wrap(plan: EditPlan, layout: Layout) -> dict[cst.Call, str]:
     wrapped = {}
     for line, call in outermost.items():
         where = layout.positions[call]
-        if any(_contains(outer, where) for outer in spanning):
-            continue
         text = layout.lines[line - 1]
+        starts_its_line = not text[: where.start.column].strip()  # an argument on a line of its own
+        if not starts_its_line and any(_contains(outer, where) for outer in spanning):
+            continue
         wrapped[call] = text[: len(text) - len(text.lstrip())]
     return wrapped
 
@@ -175,7 +184,7 @@ class _Applier(cst.CSTTransformer):
         if not any(statement in self.plan.statements_after for statement in original.body):
             return updated
         body: list[cst.BaseStatement] = []
-        for before, after in zip(original.body, updated.body):
+        for before, after in zip(original.body, updated.body, strict=True):
             body.append(after)
             body.extend(self.plan.statements_after.get(before, ()))
         return updated.with_changes(body=body)
