@@ -11,6 +11,7 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import libcst as cst
@@ -27,6 +28,7 @@ from .spelling import Spelling
 
 # A file that mentions none of these cannot define SQLAlchemy models: it is not even parsed.
 MARKERS = (b"sqlalchemy", b"sqlmodel")
+FLASK_HINTS = (b".Model", b".Column(", b".relationship(", b".Table(")
 SKIPPED_DIRECTORIES = {
     ".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", "venv", ".env", "env", ".tox", ".nox",
     "build", "dist", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", "__pypackages__",
@@ -74,11 +76,16 @@ class LoadedFile:
     path: Path
     source: bytes
     module: cst.Module
+    wrapper: MetadataWrapper
     qualified_names: Mapping
-    positions: Mapping
     index: ModuleIndex
     resolver: Resolver | None = None
     facts: ModuleFacts | None = None
+
+    @cached_property
+    def positions(self) -> Mapping:
+        """Only the files we report on need positions: files read for context never compute them."""
+        return self.wrapper.resolve(PositionProvider)
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -124,7 +131,7 @@ def parse(path: Path, source: bytes) -> LoadedFile:
     index = ModuleIndex(module_name(path), path.name == "__init__.py")
     local = Resolver(qualified_names)
     index_bindings(index, module, lambda value: assignment_kind(local, value))
-    return LoadedFile(path, source, module, qualified_names, wrapper.resolve(PositionProvider), index)
+    return LoadedFile(path, source, module, wrapper, qualified_names, index)
 
 
 def collect(loaded: LoadedFile, project: Project) -> ModuleFacts:
@@ -203,69 +210,135 @@ def process(loaded: LoadedFile, picture: Picture, project: Project, config: Conf
     return result
 
 
-def _may_define_models(source: bytes, flask_names: set[bytes]) -> bool:
+def process_source(path: Path, source: bytes, config: Config) -> FileResult:
+    """One file on its own, with no project around it (for tests and embedding)."""
+    loaded = parse(path, source)
+    project = Project()
+    project.add(loaded.index)
+    picture = Picture([collect(loaded, project)])
+    return process(loaded, picture, project, config)
+
+
+def _may_define_models(source: bytes) -> bool:
     """Cheap test on the bytes: can this file declare models at all? Most files are never parsed."""
     if any(marker in source for marker in MARKERS):
         return True
-    # Flask-SQLAlchemy models whose `db` comes from another module never mention SQLAlchemy.
-    return b"import" in source and any(name + b"." in source for name in flask_names)
+    # Flask-SQLAlchemy models whose `db` comes from another module never mention SQLAlchemy: these
+    # spellings only decide what is worth parsing; what the names mean is resolved through imports.
+    return b"import" in source and any(hint in source for hint in FLASK_HINTS)
+
+
+class _Loader:
+    """Parses the files of a run once each: the targets, and of the rest of their projects what they need."""
+
+    def __init__(self, targets: list[Path], results: list[FileResult]):
+        self.project = Project()
+        self.loaded: dict[Path, LoadedFile] = {}
+        self.results = results
+        self.wanted = {path.resolve() for path in targets}
+        roots = sorted({project_root(path.resolve().parent) for path in targets})
+        self.context = {
+            module_name(path): path for path in discover(roots)[0] if path.resolve() not in self.wanted
+        }
+        self._context_sources: dict[Path, bytes | None] = {}
+
+    def load(self, path: Path, source: bytes, target: bool) -> LoadedFile | None:
+        try:
+            loaded = parse(path, source)
+        except LoadError as error:
+            if target:
+                self.results.append(FileResult(path, original=source, error=str(error)))
+            return None
+        self.loaded[path] = loaded
+        self.project.add(loaded.index)
+        return loaded
+
+    def _context_source(self, path: Path) -> bytes | None:
+        if path not in self._context_sources:
+            try:
+                self._context_sources[path] = read(path)
+            except LoadError:
+                self._context_sources[path] = None  # its own run reports it
+        return self._context_sources[path]
+
+    def follow_imports(self, files: list[LoadedFile]) -> list[LoadedFile]:
+        """Load the project modules these files import from, and theirs, transitively."""
+        queue, added = list(files), []
+        while queue:
+            file = queue.pop()
+            for binding in file.index.bindings.values():
+                if binding.kind != "import":
+                    continue
+                parts = binding.target.split(".")
+                for cut in range(len(parts), 0, -1):
+                    path = self.context.get(".".join(parts[:cut]))
+                    if path is not None and path not in self.loaded:
+                        source = self._context_source(path)
+                        new = self.load(path, source, target=False) if source is not None else None
+                        if new is not None:
+                            queue.append(new)
+                            added.append(new)
+        return added
+
+    def load_classes_named(self, names: set[str]) -> list[LoadedFile]:
+        """Load the context files that define a class of one of these names (relationship("Post"))."""
+        patterns = [f"class {name}".encode() for name in names]
+        added = []
+        for path in self.context.values():
+            if path in self.loaded:
+                continue
+            source = self._context_source(path)
+            if source is not None and any(pattern in source for pattern in patterns):
+                new = self.load(path, source, target=False)
+                if new is not None:
+                    added.append(new)
+        return added
+
+
+def _named_classes(facts: ModuleFacts) -> set[str]:
+    """Class names a module refers to by name: relationship targets, ForeignKey(Class.id)."""
+    names = set()
+    for model in facts.classes.values():
+        names.update(r.target for r in model.relationships if r.target)
+        names.update(fk.target_class for c in model.columns.values() for fk in c.foreign_keys if fk.target_class)
+    return names
 
 
 def run(paths: list[Path], config: Config) -> list[FileResult]:
     """Check (and plan the fixes of) the files under `paths`, with their projects' other files in view."""
     targets, missing = discover(paths)
     results = [FileResult(path, error=reason) for path, reason in missing]
-    wanted = {path.resolve() for path in targets}
-    roots = sorted({project_root(path.resolve().parent) for path in targets})
-    context = [path for path in discover(roots)[0] if path.resolve() not in wanted]
-
-    sources: dict[Path, bytes] = {}
+    loader = _Loader(targets, results)
+    skipped: list[FileResult] = []
     for path in targets:
         try:
-            sources[path] = read(path)
+            source = read(path)
         except LoadError as error:
             results.append(FileResult(path, error=str(error)))
-    for path in context:
-        try:
-            sources[path] = read(path)
-        except LoadError:
-            continue  # a file we only read for context: its own run reports it
-
-    project = Project()
-    loaded: dict[Path, LoadedFile] = {}
-    pending = list(sources)
-    flask_names: set[bytes] = set()
-    while pending:
-        later = []
-        for path in pending:
-            if not _may_define_models(sources[path], flask_names):
-                later.append(path)
-                continue
-            try:
-                loaded[path] = parse(path, sources[path])
-            except LoadError as error:
-                if path.resolve() in wanted:
-                    results.append(FileResult(path, original=sources[path], error=str(error)))
-                continue
-            project.add(loaded[path].index)
-        # A second look at the skipped files once the Flask-SQLAlchemy objects of the project are known.
-        new_names = {name.encode() for file in loaded.values() for name, b in file.index.bindings.items()
-                     if b.kind == "flask"} - flask_names
-        flask_names |= new_names
-        pending = later if new_names else []
-    for path in sources:
-        if path.resolve() in wanted and path not in loaded and not any(r.path == path for r in results):
-            results.append(FileResult(path, original=sources[path]))
-
-    picture = Picture([collect(file, project) for file in loaded.values()])
-    for path, file in loaded.items():
-        if path.resolve() not in wanted:
             continue
+        if not _may_define_models(source):
+            skipped.append(FileResult(path, original=source))
+            continue
+        loader.load(path, source, target=True)
+    target_files = list(loader.loaded.values())
+    loader.follow_imports(target_files)
+    for file in target_files:
+        collect(file, loader.project)
+    known = {name for file in loader.loaded.values() if file.facts for name in file.facts.classes}
+    wanted_names = set().union(*(_named_classes(f.facts) for f in target_files)) - known
+    context_files = loader.load_classes_named(wanted_names) if wanted_names else []
+    loader.follow_imports(context_files)
+    for file in loader.loaded.values():
+        if file.facts is None:
+            collect(file, loader.project)
+
+    picture = Picture([file.facts for file in loader.loaded.values()])
+    for file in target_files:
         try:
-            results.append(process(file, picture, project, config))
+            results.append(process(file, picture, loader.project, config))
         except LoadError as error:
-            results.append(FileResult(path, original=file.source, error=str(error)))
-    return results
+            results.append(FileResult(file.path, original=file.source, error=str(error)))
+    return results + skipped
 
 
 def write_atomically(path: Path, data: bytes) -> None:

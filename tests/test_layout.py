@@ -9,8 +9,7 @@ import pytest
 
 from sqla_fix.config import Config
 from sqla_fix.edits import _keyword_arg, add_imports, append_arguments
-from sqla_fix.engine import parse, process
-from sqla_fix.picture import Picture
+from sqla_fix.engine import process_source
 
 
 def add_index(code: str) -> str:
@@ -73,8 +72,7 @@ MODEL = textwrap.dedent(
 def fix_bytes(source: bytes, tmp_path) -> bytes:
     path = tmp_path / "m.py"
     path.write_bytes(source)
-    loaded = parse(path, source)
-    return process(loaded, Picture([loaded.facts]), Config()).fixed_source
+    return process_source(path, source, Config()).fixed_source
 
 
 @pytest.mark.parametrize(
@@ -138,9 +136,7 @@ def test_a_line_pushed_past_the_line_length_is_wrapped(tmp_path, line_length, ex
     )
     path = tmp_path / "m.py"
     path.write_text(source)
-    loaded = parse(path, source.encode())
-    config = Config(line_length=line_length)
-    fixed = process(loaded, Picture([loaded.facts]), config).fixed_source.decode()
+    fixed = process_source(path, source.encode(), Config(line_length=line_length)).fixed_source.decode()
     assert fixed.endswith(expected)
 
 
@@ -158,8 +154,7 @@ def test_a_call_inside_the_authors_multiline_call_is_not_wrapped(tmp_path):
     )
     path = tmp_path / "m.py"
     path.write_text(source)
-    loaded = parse(path, source.encode())
-    fixed = process(loaded, Picture([loaded.facts]), Config()).fixed_source.decode()
+    fixed = process_source(path, source.encode(), Config()).fixed_source.decode()
     assert fixed.endswith(
         "    a_very_long_attribute_name_id: Mapped[int] = mapped_column(ForeignKey('posts.id'),\n"
         "                                                               index=True,\n"

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sqla_fix.config import Config
-from sqla_fix.engine import parse, process
-from sqla_fix.picture import Picture
+from sqla_fix.engine import process_source
 from sqla_fix.rules import RULES
 from sqla_fix.rules.base import EXAMPLE_HEADER, Invalid, Valid
 
@@ -18,8 +17,7 @@ def run_rule(rule, code: str, tmp_path):
     path = tmp_path / "example.py"
     source = EXAMPLE_HEADER + code
     path.write_text(source)
-    loaded = parse(path, source.encode())
-    result = process(loaded, Picture([loaded.facts]), Config(select=[rule.code]))
+    result = process_source(path, source.encode(), Config(select=[rule.code]))
     return path, result
 
 

@@ -20,13 +20,12 @@ AFTER = ROOT / "fixtures" / "after"
 
 
 def main() -> None:
-    for before in sorted(BEFORE.rglob("*.py")):
-        [result] = [r for r in run([before], Config()) if r.path == before]
+    for result in run([BEFORE], Config()):
         if result.error:
-            raise SystemExit(f"{before}: {result.error}")
-        after = AFTER / before.relative_to(BEFORE)
+            raise SystemExit(f"{result.path}: {result.error}")
+        after = AFTER / result.path.relative_to(BEFORE)
         after.parent.mkdir(parents=True, exist_ok=True)
-        after.write_bytes(result.fixed_source if result.changed else before.read_bytes())
+        after.write_bytes(result.fixed_source if result.changed else result.path.read_bytes())
 
 
 if __name__ == "__main__":
