@@ -25,6 +25,7 @@ from .picture import ModuleFacts, Picture
 from .project import ModuleIndex, Project, index_bindings, module_name, project_root
 from .rules import RULES, RuleContext
 from .spelling import Spelling
+from .suppression import Suppressions
 
 # A file that mentions none of these cannot define SQLAlchemy models: it is not even parsed.
 MARKERS = (b"sqlalchemy", b"sqlmodel")
@@ -137,6 +138,7 @@ def parse(path: Path, source: bytes) -> LoadedFile:
 def collect(loaded: LoadedFile, project: Project) -> ModuleFacts:
     loaded.resolver = Resolver(loaded.qualified_names, project, loaded.index)
     facts = ModuleFacts(loaded.path, loaded.index.name)
+    facts.suppressions = Suppressions(loaded.module.code.splitlines(), lambda: loaded.positions)
     loaded.facts = ModuleCollector(loaded.module, loaded.resolver, facts).collect()
     return loaded.facts
 

@@ -11,8 +11,12 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import libcst as cst
+
+if TYPE_CHECKING:
+    from .suppression import Suppressions
 
 
 def keyword_flag(keywords: dict[str, cst.BaseExpression], keyword: str) -> bool | None:
@@ -166,6 +170,7 @@ class IndexFact:
 class ModuleFacts:
     path: Path
     name: str = ""  # dotted module name in its project
+    suppressions: "Suppressions | None" = None
     classes: dict[str, ModelClass] = field(default_factory=dict)
     tables: dict[str, TableFact] = field(default_factory=dict)  # by table name
     module_indexes: list[IndexFact] = field(default_factory=list)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -86,17 +85,6 @@ class Rule:
 
 Owner = ModelClass | TableFact
 
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
-_FILE_NOQA = re.compile(r"#\s*sqla-fix:\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
-
-
-def _codes(match: re.Match) -> set[str] | None:
-    """None means every code."""
-    if match.group("codes") is None:
-        return None
-    return {code.upper() for code in re.split(r"[\s,]+", match.group("codes")) if code}
-
-
 class RuleContext:
     """One file of the run, seen by the rules, with the whole picture behind it."""
 
@@ -119,9 +107,6 @@ class RuleContext:
         self.positions = positions
         self.lines = lines
         self.config = config
-        self._file_noqa: list[set[str] | None] = [
-            _codes(match) for line in lines if (match := _FILE_NOQA.search(line))
-        ]
 
     # -- what the rules look at ---------------------------------------------------------------------------
     def owners(self) -> Iterator[Owner]:
@@ -145,20 +130,10 @@ class RuleContext:
         where = self.positions[anchor]
         return where.start.line, where.start.column + 1
 
-    def suppressed(self, code: str, node: cst.CSTNode) -> bool:
-        if any(codes is None or code in codes for codes in self._file_noqa):
-            return True
-        if isinstance(node, cst.ClassDef):
-            first = last = self.positions[node.name].start.line
-        else:
-            where = self.positions[node]
-            first, last = where.start.line, where.end.line
-        for line in self.lines[first - 1 : last]:
-            match = _NOQA.search(line)
-            if match and ((codes := _codes(match)) is None or code in codes):
-                return True
-        return False
+    def suppressed(self, code: str, node: cst.CSTNode, where: ModuleFacts | None = None) -> bool:
+        """Is `code` silenced at `node` (of this file, or of `where`, another file of the project)?"""
+        return (where or self.facts).suppressions.suppressed(code, node)
 
-    def will_fix(self, code: str, node: cst.CSTNode) -> bool:
-        """Will the rule `code` fix the finding it makes at `node` in this run?"""
-        return self.enabled(code) and not self.suppressed(code, node)
+    def will_fix(self, code: str, node: cst.CSTNode, where: ModuleFacts | None = None) -> bool:
+        """Does the rule `code` fix its finding at `node` (here, or in `where`) whenever it runs there?"""
+        return self.enabled(code) and not self.suppressed(code, node, where)

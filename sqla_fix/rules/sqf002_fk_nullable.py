@@ -87,9 +87,12 @@ def _uses_column(context: RuleContext, relationship, column: ColumnFact) -> bool
 
 
 def will_be_not_null(context: RuleContext, owner: Owner, column: ColumnFact) -> bool:
-    """NOT NULL after this run: already, or made so by SQF002."""
+    """NOT NULL as the file stands, or as SQF002 makes it wherever it runs on the file that declares it."""
     state = nullability(context, owner, column)
-    return state.not_null or (state.fixable and context.will_fix(RequiredForeignKeyNullable.code, column.statement))
+    where = owner.module if isinstance(owner, ModelClass) else None
+    return state.not_null or (
+        state.fixable and context.will_fix(RequiredForeignKeyNullable.code, column.statement, where)
+    )
 
 
 class RequiredForeignKeyNullable(Rule):
