@@ -163,11 +163,9 @@ class ModuleCollector:
     # -- classes ----------------------------------------------------------------------------------------
     def _collect_class(self, node: cst.ClassDef) -> None:
         model = ModelClass(name=node.name.value, node=node, module=self.facts)
+        model.class_keywords = {arg.keyword.value: arg.value for arg in node.keywords if arg.keyword is not None}
         for arg in node.bases:
-            if arg.star:
-                continue
-            if arg.keyword is not None:
-                model.class_keywords[arg.keyword.value] = arg.value
+            if arg.star or arg.keyword is not None:
                 continue
             canonical = self.resolver.canonical(arg.value)
             if canonical is not None:
@@ -224,8 +222,61 @@ class ModuleCollector:
                     column.order = order
                     model.columns[name] = column
                     model.last_column_statement = statement
+            elif called == "sqlmodel.Field" or (
+                called is None and wrapper is None and annotation is not None and not _is_class_var(annotation)
+                and not _collection_of(annotation) and not _is_model_reference(annotation)
+            ):
+                # A SQLModel field (`x: int = Field(...)`, `x: str`); on a class that turns out not to be a
+                # SQLModel table it is only kept as a name (see picture.classify).
+                column = self._sqlmodel_field(name, annotation, value, statement)
+                column.order = order
+                model.sqlmodel_fields[name] = column
+            elif called == "sqlmodel.Relationship":
+                model.relationships.append(self._sqlmodel_relationship(name, annotation, value, statement))
             else:
                 model.other_attributes.add(name)
+
+    def _sqlmodel_field(self, name, annotation, value, statement) -> ColumnFact:
+        annotation = _unstring(annotation)
+        column = ColumnFact(name=name, statement=statement, call=None, style=Style.SQLMODEL,
+                            annotation_optional=_is_optional(annotation))
+        column.type_name = _last_name(_optional_inner(annotation) if column.annotation_optional else annotation)
+        if self.resolver.call_name(value) != "sqlmodel.Field":
+            column.default = value
+            return column
+        column.call = value
+        column.constructor = "sqlmodel.Field"
+        column.keywords = keywords_of(value)
+        if "sa_column" in column.keywords:
+            column.keywords["sa_column"] = column.keywords["sa_column"]  # mapped by its own Column: not ours
+        table = literal_string(column.keywords.get("foreign_key"))
+        if table is not None:
+            column.foreign_keys.append(ForeignKeyFact(
+                call=value, target_table=table.split(".")[-2] if "." in table else None, target_class=None,
+                ondelete=literal_string(column.keywords.get("ondelete")), use_alter=False,
+            ))
+        column.type_length = literal_int(column.keywords.get("max_length"))
+        return column
+
+    def _sqlmodel_relationship(self, name, annotation, call, statement) -> RelationshipFact:
+        keywords = keywords_of(call)
+        annotation = _unstring(annotation)
+        collection = _collection_of(annotation)
+        element = _element_of(annotation)
+        if "link_model" in keywords:
+            keywords["secondary"] = keywords["link_model"]
+        options = keywords.get("sa_relationship_kwargs")
+        if isinstance(options, cst.Dict):
+            for element_node in options.elements:
+                key = literal_string(getattr(element_node, "key", None))
+                if key in ("cascade", "viewonly", "uselist", "secondary", "foreign_keys", "post_update"):
+                    keywords[key] = element_node.value
+        if "cascade_delete" in keywords:
+            keywords["cascade"] = keywords["cascade_delete"]
+        return RelationshipFact(
+            name=name, statement=statement, call=call, target=_annotation_name(element),
+            collection=collection, scalar_annotation=collection is None, keywords=keywords,
+        )
 
     def _collect_table_args(self, model: ModelClass, value) -> None:
         elements = value.elements if isinstance(value, (cst.Tuple, cst.List)) else []
@@ -352,6 +403,21 @@ class ModuleCollector:
                 if isinstance(index, cst.Index):
                     return wrapper, _unstring(index.value)
         return None, None
+
+
+def _is_class_var(annotation) -> bool:
+    return _last_name(_unstring(annotation).value if isinstance(_unstring(annotation), cst.Subscript)
+                      else _unstring(annotation)) == "ClassVar"
+
+
+def _is_model_reference(annotation) -> bool:
+    """`team: Optional["Team"]`: a relationship's annotation, not a field's (a quoted class name)."""
+    node = annotation
+    if isinstance(node, cst.Subscript):
+        node = node.slice[0].slice.value if isinstance(node.slice[0].slice, cst.Index) else node
+    if isinstance(node, cst.BinaryOperation):
+        node = node.right if _is_none(node.left) else node.left
+    return isinstance(node, (cst.SimpleString, cst.ConcatenatedString))
 
 
 def _tablename_rule(function: cst.FunctionDef) -> str | None:

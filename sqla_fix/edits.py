@@ -17,7 +17,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import CodeRange
 
 # Keywords we add, in the order a reader expects them after the user's own.
-_KEYWORD_ORDER = ["nullable", "index", "ondelete", "cascade", "passive_deletes"]
+_KEYWORD_ORDER = ["nullable", "index", "ondelete", "cascade", "cascade_delete", "passive_deletes"]
 
 
 @dataclass

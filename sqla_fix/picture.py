@@ -33,6 +33,7 @@ class Style(Enum):
     TYPED = "typed"  # Mapped[...] annotations and mapped_column()
     CLASSIC = "classic"  # Column() attributes, declarative_base()
     IMPERATIVE = "imperative"  # Table("name", metadata, Column("name", ...))
+    SQLMODEL = "sqlmodel"  # x: int = Field(...) on a SQLModel table
 
 
 @dataclass
@@ -58,6 +59,7 @@ class ColumnFact:
     foreign_keys: list[ForeignKeyFact] = field(default_factory=list)
     keywords: dict[str, cst.BaseExpression] = field(default_factory=dict)
     annotation_optional: bool | None = None  # None: no Mapped[] annotation
+    default: cst.BaseExpression | None = None  # SQLModel `x: str = "a"`: the default written without Field()
     order: int = 0
 
     def flag(self, keyword: str) -> bool | None:
@@ -113,6 +115,7 @@ class ModelClass:
     has_table_attribute: bool = False  # __table__ = Table(...)
     tablename_rule: str | None = None  # "lower" when a base's declared_attr __tablename__ lower-cases the name
     columns: dict[str, ColumnFact] = field(default_factory=dict)
+    sqlmodel_fields: dict[str, ColumnFact] = field(default_factory=dict)  # columns if a SQLModel class
     relationships: list[RelationshipFact] = field(default_factory=list)
     constraints: list[ConstraintFact] = field(default_factory=list)
     other_attributes: set[str] = field(default_factory=set)  # declared_attr functions, plain names
@@ -273,6 +276,14 @@ def classify(model: ModelClass, parents: list[ModelClass]) -> None:
         or any(p.kind in (ClassKind.ROOT, ClassKind.MAPPED, ClassKind.ABSTRACT) for p in parents)
     )
     abstract = "__abstract__" in model.other_attributes
+    if model.sqlmodel:
+        for name, column in model.sqlmodel_fields.items():
+            if "sa_column" not in column.keywords:
+                model.columns.setdefault(name, column)
+        if model.sqlmodel_fields and model.last_column_statement is None:
+            model.last_column_statement = max(model.sqlmodel_fields.values(), key=lambda c: c.order).statement
+    else:
+        model.other_attributes.update(model.sqlmodel_fields)
     if model.sqlmodel:
         model.kind = ClassKind.MAPPED if is_table else ClassKind.OTHER
     elif bases & _ROOT_BASES:

@@ -78,6 +78,17 @@ class Spelling:
         imports.append(("sqlalchemy.orm" if short in ORM_NAMES else "sqlalchemy", short))
         return short
 
+    def imported(self, module: str, short: str, imports: list[tuple[str, str]] | None) -> str | None:
+        """Code for `module.short` where the file imports it by name (`Field` from sqlmodel); with `imports`,
+        an import is recorded when the name is free, else None."""
+        spelled = self.direct.get(canonical(f"{module}.{short}") or f"{module}.{short}")
+        if spelled or imports is None:
+            return spelled
+        if short in self.bound:
+            return None
+        imports.append((module, short))
+        return short
+
     def datetime_class(self, imports: list[tuple[str, str]]) -> str | None:
         if "datetime.datetime" in self.direct:
             return self.direct["datetime.datetime"]

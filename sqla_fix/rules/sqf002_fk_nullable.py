@@ -2,7 +2,8 @@
 
 A ``Column(Integer, ForeignKey("posts.id"))`` without ``nullable=`` is NULL-able: rows that belong
 to nothing get in, and stay. A typed ``Mapped[int]`` is already NOT NULL; the fix states it
-(``nullable=False``) so that the schema reads the same in both styles.
+(``nullable=False``) so that the schema reads the same in both styles. In SQLModel the annotation
+decides (``team_id: int`` is NOT NULL, ``int | None`` is not), as SQLModel users write it: no edit.
 
 Fix: ``nullable=False``.
 
@@ -40,8 +41,8 @@ def nullability(context: RuleContext, owner: Owner, column: ColumnFact) -> Nulla
         return Nullability(not_null=True, fixable=False, decided=True)
     if explicit is not None:
         return Nullability(not_null=explicit is False, fixable=False, decided=True)
-    typed_not_null = (
-        column.style is Style.TYPED and column.annotation_optional is False and column.constructor == "sa.mapped_column"
+    typed_not_null = column.annotation_optional is False and (
+        (column.style is Style.TYPED and column.constructor == "sa.mapped_column") or column.style is Style.SQLMODEL
     )
     if column.annotation_optional:
         return Nullability(not_null=False, fixable=False, reason="its annotation is Optional", decided=True)
@@ -56,6 +57,8 @@ def nullability(context: RuleContext, owner: Owner, column: ColumnFact) -> Nulla
             reason = f"its name says optional ({pattern})"
     if reason is not None:
         return Nullability(not_null=typed_not_null, fixable=False, reason=reason)
+    if column.style is Style.SQLMODEL:  # `team_id: int` is NOT NULL, and SQLModel's idiom says so by the annotation
+        return Nullability(not_null=True, fixable=False, decided=True)
     return Nullability(not_null=typed_not_null, fixable=True)
 
 

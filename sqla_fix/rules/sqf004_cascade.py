@@ -31,6 +31,7 @@ so this is what the ORM would have done). ``ON DELETE`` needs ``PRAGMA foreign_k
 from __future__ import annotations
 
 from collections.abc import Iterator
+from importlib.metadata import PackageNotFoundError, version
 
 import libcst as cst
 
@@ -120,6 +121,9 @@ class ParentWithoutCascade(Rule):
                         "collection needs CASCADE")
 
             def fix(plan) -> bool:
+                if model.sqlmodel:
+                    _sqlmodel_cascade(plan, relationship.call, quote)
+                    return True
                 plan.add_keyword(relationship.call, "cascade", f"{quote}{CASCADE}{quote}")
                 if write_only:
                     if "passive_deletes" not in keywords:
@@ -264,6 +268,24 @@ class ParentWithoutCascade(Rule):
         if noun is not None:
             return f"`{child.name}` rows are records ({noun}) that should outlive their `{parent.name}`"
         return column
+
+
+def _sqlmodel_cascade(plan, call: cst.Call, quote: str) -> None:
+    """`cascade_delete=True` (SQLModel 0.0.21 and later, which makes it "all, delete-orphan"), else the
+    SQLAlchemy keyword through `sa_relationship_kwargs`."""
+    if sqlmodel_supports_cascade_delete():
+        plan.add_keyword(call, "cascade_delete", "True")
+    else:
+        plan.add_keyword(call, "sa_relationship_kwargs", f"{{{quote}cascade{quote}: {quote}{CASCADE}{quote}}}")
+
+
+def sqlmodel_supports_cascade_delete() -> bool:
+    try:
+        installed = version("sqlmodel")
+    except PackageNotFoundError:
+        return False
+    numbers = tuple(int(part) for part in installed.split(".")[:3] if part.isdigit())
+    return numbers >= (0, 0, 21)
 
 
 def _literal(node) -> str | None:

@@ -179,12 +179,43 @@ def _layout(head: str, arguments: list[str], indent: str, unit: str, width: int)
     return f"{head}(\n" + "".join(f"{unit}{argument},\n" for argument in arguments) + ")"
 
 
+def _class_column(context: RuleContext, model: ModelClass, name: str, prefix, imports):
+    """(`created_at: Mapped[datetime] = mapped_column`, [arguments]) in the class's own style, or None."""
+    spelling = context.spelling
+    datetime = spelling.datetime_class(imports)
+    if model.sqlmodel:
+        field, date_time = spelling.imported("sqlmodel", "Field", imports), spelling.sqlalchemy("DateTime", None, imports)
+        func = spelling.sqlalchemy("func", None, imports)
+        if None in (field, date_time, func, datetime):
+            return None
+        optional = spelling.imported("typing", "Optional", None)
+        annotation = f"{optional}[{datetime}]" if optional else f"{datetime} | None"
+        options = f'"server_default": {func}.now()' + (f', "onupdate": {func}.now()' if name == "updated_at" else "")
+        # None leaves the column out of the INSERT, so that the database fills it in.
+        arguments = ["default=None", f"sa_type={date_time}(timezone=True)", "nullable=False",
+                     f"sa_column_kwargs={{{options}}}"]
+        return f"{name}: {annotation} = {field}", arguments
+    arguments = _timestamp_arguments(context, name, prefix, imports)
+    if arguments is None:
+        return None
+    if model.dataclass_mapped:
+        arguments.insert(-1, "init=False")
+    typed = model.uses_typed_style or any(c.style is Style.TYPED for c in model.columns.values())
+    if typed:
+        mapped = spelling.sqlalchemy("Mapped", prefix, imports)
+        mapped_column = spelling.sqlalchemy("mapped_column", prefix, imports)
+        if None in (mapped, mapped_column, datetime):
+            return None
+        return f"{name}: {mapped}[{datetime}] = {mapped_column}", arguments
+    column = spelling.sqlalchemy("Column", prefix, imports)
+    return (f"{name} = {column}", arguments) if column else None
+
+
 def _add_to_class(context: RuleContext, model: ModelClass, missing: list[str]):
     def fix(plan) -> bool:
         imports: list[tuple[str, str]] = []
         columns = list(model.columns.values())
         prefix = _column_prefix(columns)
-        typed = model.uses_typed_style or any(c.style is Style.TYPED for c in columns)
         body = model.node.body
         statements = getattr(body, "body", ())
         anchor = model.last_column_statement or (statements[-1] if statements else None)
@@ -194,23 +225,10 @@ def _add_to_class(context: RuleContext, model: ModelClass, missing: list[str]):
         indent = body.indent if body.indent is not None else unit
         codes = []
         for name in missing:
-            arguments = _timestamp_arguments(context, name, prefix, imports)
-            if arguments is None:
+            spelled = _class_column(context, model, name, prefix, imports)
+            if spelled is None:
                 return False
-            if model.dataclass_mapped:
-                arguments.insert(-1, "init=False")
-            if typed:
-                mapped = context.spelling.sqlalchemy("Mapped", prefix, imports)
-                mapped_column = context.spelling.sqlalchemy("mapped_column", prefix, imports)
-                datetime = context.spelling.datetime_class(imports)
-                if mapped is None or mapped_column is None or datetime is None:
-                    return False
-                head = f"{name}: {mapped}[{datetime}] = {mapped_column}"
-            else:
-                column = context.spelling.sqlalchemy("Column", prefix, imports)
-                if column is None:
-                    return False
-                head = f"{name} = {column}"
+            head, arguments = spelled
             codes.append(_layout(head, arguments, indent, unit, context.config.line_length))
         for code in codes:
             plan.add_statement_after(anchor, code + "\n")
