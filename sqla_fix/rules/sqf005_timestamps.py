@@ -182,8 +182,8 @@ def _layout(head: str, arguments: list[str], indent: str, unit: str, width: int)
 def _class_column(context: RuleContext, model: ModelClass, name: str, prefix, imports):
     """(`created_at: Mapped[datetime] = mapped_column`, [arguments]) in the class's own style, or None."""
     spelling = context.spelling
-    datetime = spelling.datetime_class(imports)
     if model.sqlmodel:
+        datetime = spelling.datetime_class(imports)
         field, date_time = spelling.imported("sqlmodel", "Field", imports), spelling.sqlalchemy("DateTime", None, imports)
         func = spelling.sqlalchemy("func", None, imports)
         if None in (field, date_time, func, datetime):
@@ -202,6 +202,7 @@ def _class_column(context: RuleContext, model: ModelClass, name: str, prefix, im
         arguments.insert(-1, "init=False")
     typed = model.uses_typed_style or any(c.style is Style.TYPED for c in model.columns.values())
     if typed:
+        datetime = spelling.datetime_class(imports)
         mapped = spelling.sqlalchemy("Mapped", prefix, imports)
         mapped_column = spelling.sqlalchemy("mapped_column", prefix, imports)
         if None in (mapped, mapped_column, datetime):
