@@ -137,7 +137,7 @@ def parse(path: Path, source: bytes) -> LoadedFile:
 
 def collect(loaded: LoadedFile, project: Project) -> ModuleFacts:
     loaded.resolver = Resolver(loaded.qualified_names, project, loaded.index)
-    facts = ModuleFacts(loaded.path, loaded.index.name)
+    facts = ModuleFacts(loaded.path, loaded.index.name, root=project_root(loaded.path.resolve().parent))
     facts.suppressions = Suppressions(loaded.module.code.splitlines(), lambda: loaded.positions)
     loaded.facts = ModuleCollector(loaded.module, loaded.resolver, facts).collect()
     return loaded.facts

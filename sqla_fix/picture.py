@@ -173,6 +173,7 @@ class IndexFact:
 class ModuleFacts:
     path: Path
     name: str = ""  # dotted module name in its project
+    root: Path | None = None  # the project's root directory
     suppressions: "Suppressions | None" = None
     classes: dict[str, ModelClass] = field(default_factory=dict)
     tables: dict[str, TableFact] = field(default_factory=dict)  # by table name
@@ -217,7 +218,11 @@ class Picture:
         name = name.rsplit(".", 1)[-1]
         if name in near.classes:
             return near.classes[name]
-        found = [m.classes[name] for m in self.modules if name in m.classes and m.classes[name].kind is ClassKind.MAPPED]
+        # Only classes of the same project: a run over several projects must not mix their models.
+        found = [
+            m.classes[name] for m in self.modules
+            if m.root == near.root and name in m.classes and m.classes[name].kind is ClassKind.MAPPED
+        ]
         return found[0] if len(found) == 1 else None
 
     def chain(self, model: ModelClass) -> list[ModelClass]:

@@ -127,3 +127,51 @@ def check(kind: str, target: str, module, tables, engine) -> str | None:
     else:
         return f"unknown expectation {kind!r}"
     return None
+
+
+def check_project(project: Path) -> list[str]:
+    """Import every module of a fixture project (with the project on sys.path, as its users run it),
+    configure, create all tables on SQLite, and check the `# expect:` lines of all its files."""
+    import importlib
+
+    sys.path.insert(0, str(project))
+    modules = []
+    for path in sorted(project.rglob("*.py")):
+        parts = list(path.relative_to(project).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        modules.append(importlib.import_module(".".join(parts)))
+    configure_mappers()
+    engine = sa.create_engine("sqlite://")
+    tables: dict[str, sa.Table] = {}
+    found: list[sa.MetaData] = []
+    for module in modules:
+        for metadata in metadatas(module):
+            if all(metadata is not m for m in found):
+                found.append(metadata)
+    for metadata in found:
+        metadata.create_all(engine)
+        tables.update(metadata.tables)
+
+    class Classes:  # what `Class.relationship` targets are looked up in
+        def __getattr__(self, name):
+            for module in modules:
+                if hasattr(module, name):
+                    return getattr(module, name)
+            raise AttributeError(name)
+
+    problems = []
+    wanted = [e for path in sorted(project.rglob("*.py")) for e in expectations(path)]
+    if not wanted:
+        problems.append("no # expect: lines")
+    for kind, target in wanted:
+        problem = check(kind, target, Classes(), tables, engine)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+if __name__ == "__main__":  # python tests/modelcheck.py PROJECT_DIR: a fresh interpreter per project
+    import json
+
+    print(json.dumps(check_project(Path(sys.argv[1]))))

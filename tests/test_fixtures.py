@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +16,11 @@ from sqla_fix.engine import run
 
 BEFORE_FILES = sorted(BEFORE.rglob("*.py"))
 IDS = [str(path.relative_to(BEFORE)) for path in BEFORE_FILES]
+# Single-module fixtures, imported on their own; projects are directories of packages.
+MODULES = sorted(BEFORE.glob("*.py"))
+MODULE_IDS = [path.name for path in MODULES]
+PROJECTS = sorted(path for path in BEFORE.iterdir() if path.is_dir())
+PROJECT_IDS = [path.name for path in PROJECTS]
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +52,12 @@ def test_second_run_changes_nothing(path: Path, fixed):
     assert fixed[after.resolve()] == after.read_bytes()
 
 
-@pytest.mark.parametrize("path", BEFORE_FILES, ids=IDS)
+@pytest.mark.parametrize("path", MODULES, ids=MODULE_IDS)
 def test_before_imports_and_creates(path: Path):
     load_schema(path)
 
 
-@pytest.mark.parametrize("path", BEFORE_FILES, ids=IDS)
+@pytest.mark.parametrize("path", MODULES, ids=MODULE_IDS)
 def test_after_schema_meets_expectations(path: Path):
     after = AFTER / path.relative_to(BEFORE)
     module, tables, engine = load_schema(after)
@@ -58,3 +66,30 @@ def test_after_schema_meets_expectations(path: Path):
         assert wanted, "every model fixture says what its fixed schema must be (# expect: lines)"
     problems = [p for kind, target in wanted if (p := check(kind, target, module, tables, engine))]
     assert not problems
+
+
+def _check_project(project: Path) -> list[str]:
+    checker = Path(__file__).with_name("modelcheck.py")
+    completed = subprocess.run([sys.executable, str(checker), str(project)], capture_output=True, text=True)
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout)
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=PROJECT_IDS)
+def test_before_project_imports_and_creates(project: Path):
+    problems = _check_project(project)
+    assert problems, "the before-project should fail some of its expectations: it is the flawed one"
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=PROJECT_IDS)
+def test_after_project_meets_expectations(project: Path):
+    assert _check_project(AFTER / project.name) == []
+
+
+@pytest.mark.parametrize("path", [p for p in BEFORE_FILES if p.parent != BEFORE],
+                         ids=[i for p, i in zip(BEFORE_FILES, IDS) if p.parent != BEFORE])
+def test_one_file_alone_is_fixed_as_in_the_whole_project(path: Path, fixed):
+    """The pre-commit case: only the changed file is passed; the rest of its project is read, not written."""
+    [alone] = [r for r in run([path], Config()) if r.path == path]
+    assert alone.error is None
+    assert (alone.fixed_source if alone.changed else path.read_bytes()) == fixed[path.resolve()]

@@ -40,3 +40,43 @@ def test_example(rule, example, tmp_path):
         assert not result.changed, "a report-only example was rewritten"
         return
     assert result.fixed_source.decode() == EXAMPLE_HEADER + example.fixed
+
+
+SQLMODEL_PARENT = """\
+from typing import Optional
+
+from sqlmodel import Field, Relationship, SQLModel
+
+
+class Team(SQLModel, table=True):  # noqa: SQF005
+    id: Optional[int] = Field(default=None, primary_key=True)
+    heroes: list["Hero"] = Relationship(back_populates="team")
+
+
+class Hero(SQLModel, table=True):  # noqa: SQF005
+    id: Optional[int] = Field(default=None, primary_key=True)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    team: Optional[Team] = Relationship(back_populates="heroes")
+"""
+
+
+@pytest.mark.parametrize(
+    ("supported", "expected"),
+    [
+        (True, '    heroes: list["Hero"] = Relationship(back_populates="team", cascade_delete=True)\n'),
+        (
+            False,
+            '    heroes: list["Hero"] = Relationship(\n'
+            '        back_populates="team", sa_relationship_kwargs={"cascade": "all, delete-orphan"}\n'
+            "    )\n",
+        ),
+    ],
+    ids=["sqlmodel-0.0.21-and-later", "older-sqlmodel"],
+)
+def test_sqlmodel_cascade_follows_the_installed_version(tmp_path, monkeypatch, supported, expected):
+    from sqla_fix.engine import process_source
+    from sqla_fix.rules import sqf004_cascade
+
+    monkeypatch.setattr(sqf004_cascade, "sqlmodel_supports_cascade_delete", lambda: supported)
+    result = process_source(tmp_path / "heroes.py", SQLMODEL_PARENT.encode(), Config())
+    assert expected in result.fixed_source.decode()

@@ -20,6 +20,11 @@ AFTER = ROOT / "fixtures" / "after"
 
 
 def main() -> None:
+    for other in BEFORE.rglob("*"):  # the projects' pyproject.toml: they name the modules
+        if other.is_file() and other.suffix != ".py":
+            target = AFTER / other.relative_to(BEFORE)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(other.read_bytes())
     for result in run([BEFORE], Config()):
         if result.error:
             raise SystemExit(f"{result.path}: {result.error}")

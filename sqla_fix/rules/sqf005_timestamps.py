@@ -12,6 +12,15 @@ Fix: the missing column(s), after the class's last column, in the class's own st
 ``MappedAsDataclass`` model with ``init=False``. On an imperative ``Table(...)``, ``Column(...)``
 arguments.
 
+Across files: a base class or mixin anywhere in the project (through imports, ``__init__``
+re-exports, ``declared_attr`` columns on an abstract base) counts. Where the project has a mixin
+with the columns that a class does not inherit, the finding names it; the fix still adds columns
+rather than a base class, because a new base changes the class's MRO (and a dataclass's field order)
+in ways only the author can weigh. SQLModel tables get fields:
+``created_at: Optional[datetime] = Field(default=None, sa_type=DateTime(timezone=True),
+nullable=False, sa_column_kwargs={"server_default": func.now()})`` (None leaves the column out of the
+INSERT, so the database fills it in).
+
 Not fixed: abstract classes and mixins; a class whose base or mixin in the file provides the
 column; joined- and single-table-inheritance subclasses (the base table has them); association
 tables (a composite key of foreign keys, or a ``secondary=`` table); classes mapped with
@@ -25,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..names import prefix_of
-from ..picture import ColumnFact, ModelClass, Style, TableFact
+from ..picture import ClassKind, ColumnFact, ModelClass, Style, TableFact
 from .base import Finding, Invalid, Rule, RuleContext, Valid
 from .schema import all_columns
 
@@ -110,8 +119,9 @@ class EntityWithoutTimestamps(Rule):
                           f"`{model.name}` has {', '.join(look_alikes)} rather than the conventional name; "
                           "not renamed or duplicated")
         if missing:
+            hint = _unused_mixin(context, model, missing)
             yield Finding(self.code, model.node,
-                          f"`{model.name}` has no {label}: rows cannot be ordered or audited by time",
+                          f"`{model.name}` has no {label}: rows cannot be ordered or audited by time{hint}",
                           fix=_add_to_class(context, model, missing))
 
     def _check_table(self, context: RuleContext, table: TableFact):
@@ -132,6 +142,24 @@ def _is_link_table(columns: list[ColumnFact]) -> bool:
     keys = [c for c in columns if c.foreign_keys]
     others = [c for c in columns if not c.foreign_keys and c.name not in TIMESTAMPS]
     return len(keys) >= 2 and all(c.primary_key for c in others)
+
+
+def _unused_mixin(context: RuleContext, model: ModelClass, missing: list[str]) -> str:
+    """Where the project has a mixin or abstract base with the columns that this class does not use,
+    say so: inheriting it may be what the author meant (the fix adds columns, which is always safe)."""
+    chain = context.picture.chain(model)
+    for module in sorted(context.picture.modules, key=lambda m: m.name):
+        if module.root != model.module.root:
+            continue
+        for candidate in module.classes.values():
+            if candidate.kind not in (ClassKind.MIXIN, ClassKind.ABSTRACT) or candidate in chain:
+                continue
+            if candidate.sqlmodel != model.sqlmodel:
+                continue
+            provided = set(candidate.columns) | candidate.other_attributes
+            if all(name in provided for name in missing):
+                return f" (`{candidate.name}` in {module.name} provides them: inherit it?)"
+    return ""
 
 
 def _has_primary_key(context: RuleContext, model: ModelClass) -> bool:
