@@ -168,6 +168,8 @@ class ModuleCollector:
             if arg.star or arg.keyword is not None:
                 continue
             canonical = self.resolver.canonical(arg.value)
+            if any(q.name == "builtins.object" for q in self.resolver.qualified(arg.value)):
+                continue
             if canonical is not None:
                 model.canonical_bases.add(canonical)
             elif self.resolver.is_root(arg.value):

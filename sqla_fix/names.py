@@ -107,8 +107,9 @@ class Resolver:
                     self.flask_handles.add(local)
                 elif binding.kind == "root":
                     self.root_names.add(local)
-                elif binding.kind == "import":
-                    resolved = project.resolve(binding.target)
+                elif binding.kind in ("import", "alias"):
+                    target = binding.target if binding.kind == "import" else f"{index.name}.{binding.target}"
+                    resolved = project.resolve(target)
                     if resolved.kind == "flask" and not resolved.rest:
                         self.flask_handles.add(local)
                     elif resolved.kind == "root" and not resolved.rest:

@@ -40,8 +40,8 @@ def module_name(path: Path) -> str:
 
 @dataclass
 class Binding:
-    kind: str  # "class", "import", "flask", "root", "table", "other"
-    target: str | None = None  # for "import": the absolute dotted name it imports
+    kind: str  # "class", "import", "alias", "flask", "root", "table", "other"
+    target: str | None = None  # "import": the absolute dotted name; "alias": the expression, in the module
 
 
 @dataclass
@@ -92,9 +92,17 @@ def index_bindings(index: ModuleIndex, module: cst.Module, kind_of_assignment) -
                     index.bindings[local] = Binding("import", absolute(f"{source}{separator}{alias.evaluated_name}", index))
             elif isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
                 targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                value = small.value
                 for target in targets:
-                    if isinstance(target, cst.Name):
-                        index.bindings[target.value] = Binding(kind_of_assignment(small.value))
+                    if not isinstance(target, cst.Name):
+                        continue
+                    if isinstance(value, (cst.Name, cst.Attribute)):
+                        # `Model = db.Model`, `Column = db.Column`: an alias, followed when resolving
+                        alias = cst.Module([]).code_for_node(value)
+                        if alias != target.value:
+                            index.bindings[target.value] = Binding("alias", alias)
+                        continue
+                    index.bindings[target.value] = Binding(kind_of_assignment(value))
 
 
 @dataclass
@@ -128,6 +136,9 @@ class Project:
                     return Resolved("unknown", module.name, name, rest)
                 if binding.kind == "import":
                     dotted = ".".join([binding.target, *rest])
+                    break
+                if binding.kind == "alias":
+                    dotted = ".".join([module.name, binding.target, *rest])
                     break
                 return Resolved(binding.kind, module.name, name, rest)
             else:

@@ -49,7 +49,7 @@ def nullability(context: RuleContext, owner: Owner, column: ColumnFact) -> Nulla
     if any(fk.ondelete and fk.ondelete.upper() == "SET NULL" for fk in column.foreign_keys):
         return Nullability(not_null=False, fixable=False, reason='ondelete="SET NULL"', decided=True)
     reason = _structural_reason(context, owner, column)
-    if reason is None:
+    if reason is None and not _is_link(owner):
         pattern = matches_any(column.name, context.config.optional_foreign_keys)
         if pattern is not None:
             if typed_not_null:  # Mapped[int]: the author declared it required; nothing to say
@@ -60,6 +60,12 @@ def nullability(context: RuleContext, owner: Owner, column: ColumnFact) -> Nulla
     if column.style is Style.SQLMODEL:  # `team_id: int` is NOT NULL, and SQLModel's idiom says so by the annotation
         return Nullability(not_null=True, fixable=False, decided=True)
     return Nullability(not_null=typed_not_null, fixable=True)
+
+
+def _is_link(owner: Owner) -> bool:
+    """A link table's keys are required whatever they are called (`followed_by` links two rows)."""
+    keys = [c for c in owner.columns.values() if c.foreign_keys]
+    return len(keys) >= 2 and len(keys) == len(owner.columns)
 
 
 def _structural_reason(context: RuleContext, owner: Owner, column: ColumnFact) -> str | None:
