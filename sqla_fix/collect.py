@@ -15,6 +15,7 @@ from .picture import (
     RelationshipFact,
     Style,
     TableFact,
+    keyword_flag,
 )
 
 _DECLARATIVE_FACTORIES = ("sa.declarative_base", "sa.orm.declarative_base")
@@ -158,6 +159,7 @@ class ModuleCollector:
                 constraint = self._constraint(expression)
                 if constraint is not None:
                     table.constraints.append(constraint)
+        self._attach_constraint_keys(table)
         self.facts.tables[name] = table
 
     # -- classes ----------------------------------------------------------------------------------------
@@ -179,6 +181,7 @@ class ModuleCollector:
             else:
                 model.unresolved_bases.append(cst.Module([]).code_for_node(arg.value))
         self._collect_body(model)
+        self._attach_constraint_keys(model)
         self.facts.classes[model.name] = model
 
     def _collect_body(self, model: ModelClass) -> None:
@@ -301,6 +304,31 @@ class ModuleCollector:
                 columns = [c for c in (_column_reference(e.value) for e in positional[0].elements) if c]
                 return ConstraintFact("foreign_key", columns, expression)
         return None
+
+    def _attach_constraint_keys(self, owner) -> None:
+        """ForeignKeyConstraint(["author_id"], ["users.id"]) in __table_args__ makes author_id a foreign key."""
+        for constraint in owner.constraints:
+            if constraint.kind != "foreign_key":
+                continue
+            positional = positional_of(constraint.call)
+            targets = positional[1].elements if isinstance(positional[1], (cst.List, cst.Tuple)) else []
+            keywords = keywords_of(constraint.call)
+            for position, name in enumerate(constraint.columns):
+                column = owner.columns.get(name)
+                if column is None or position >= len(targets):
+                    continue
+                target = targets[position].value
+                text = literal_string(target)
+                column.foreign_keys.append(ForeignKeyFact(
+                    call=constraint.call,
+                    target_table=text.split(".")[-2] if text and "." in text else None,
+                    target_class=target.value.value if isinstance(target, cst.Attribute)
+                    and isinstance(target.value, cst.Name) else None,
+                    ondelete=literal_string(keywords.get("ondelete")),
+                    use_alter=keyword_flag(keywords, "use_alter") is True,
+                    composite=len(constraint.columns) > 1,
+                    leads=position == 0,
+                ))
 
     # -- columns and relationships ----------------------------------------------------------------------
     def _column(self, call, name, statement, style, optional) -> ColumnFact | None:

@@ -44,6 +44,7 @@ class ForeignKeyFact:
     ondelete: str | None
     use_alter: bool
     composite: bool = False  # one column of a multi-column ForeignKeyConstraint
+    leads: bool = True  # the first column of its constraint
 
 
 @dataclass

@@ -50,15 +50,18 @@ class ForeignKeyWithoutIndex(Rule):
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         for owner, column in context.columns():
-            if not column.foreign_keys or column.call is None:
+            if not column.foreign_keys:
                 continue
             if index_covering(owner, column, context.facts.module_indexes):
                 continue
             where = f"`{owner.name}.{column.name}`"
             if any(fk.composite for fk in column.foreign_keys):
-                yield Finding(self.code, column.statement,
-                              f"Foreign key {where} is part of a multi-column foreign key without an index; "
-                              "add a composite Index(...) over its columns (not fixed automatically)")
+                if any(fk.composite and fk.leads for fk in column.foreign_keys):
+                    yield Finding(self.code, column.statement,
+                                  f"Foreign key {where} leads a multi-column foreign key without an index; "
+                                  "add a composite Index(...) over its columns (not fixed automatically)")
+            elif column.call is None:
+                continue
             elif column.flag("index") is False:
                 yield Finding(self.code, column.statement,
                               f"Foreign key {where} has index=False: joins and parent deletes scan the table "
