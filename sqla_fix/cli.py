@@ -16,7 +16,7 @@ from rich.table import Table
 
 from . import __version__
 from .config import Config, ConfigError, load_config
-from .engine import FileResult, run, write_atomically
+from .engine import FileResult, run, write_result
 from .rules import RULES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -111,10 +111,9 @@ def fix(paths, select, ignore, config_file, diff, exit_non_zero_on_fix) -> None:
         sys.exit(EXIT_ERROR if had_errors else EXIT_FINDINGS if changed else EXIT_CLEAN)
 
     for result in changed:
-        try:
-            write_atomically(result.path, result.fixed_source)
-        except OSError as error:
-            result.error = f"cannot write: {error.strerror or error}"
+        problem = write_result(result)
+        if problem is not None:
+            result.error = problem
             continue
         counts = Counter(finding.code for finding in result.fixed)
         detail = ", ".join(f"{code} x{n}" if n > 1 else code for code, n in sorted(counts.items()))

@@ -47,6 +47,7 @@ class Config:
     record_nouns: list[str] = field(default_factory=lambda: list(RECORD_NOUNS))
     exclude: list[str] = field(default_factory=list)
     line_length: int = 88  # for the columns we add; [tool.ruff] or [tool.black] line-length when set
+    max_file_size: int = 1_000_000  # bytes: larger files are generated, not written by hand; reported, not fixed
 
     def enabled(self, code: str) -> bool:
         if self.select and not any(code.startswith(prefix) for prefix in self.select):
@@ -57,10 +58,10 @@ class Config:
     def from_table(cls, table: dict) -> "Config":
         """Keys as in pyproject (`prose-names`); `extend-<key>` adds to the default list."""
         config = cls()
-        known = {f.name.replace("_", "-"): f.name for f in fields(cls) if f.name != "line_length"}
+        known = {f.name.replace("_", "-"): f.name for f in fields(cls) if f.name not in ("line_length", "max_file_size")}
         for key, value in table.items():
-            if key == "line-length" and isinstance(value, int):
-                config.line_length = value
+            if key in ("line-length", "max-file-size") and isinstance(value, int):
+                setattr(config, key.replace("-", "_"), value)
                 continue
             extend = key.startswith("extend-")
             name = known.get(key.removeprefix("extend-"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import os
 import tempfile
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -26,6 +27,7 @@ from .project import ModuleIndex, Project, index_bindings, module_name, project_
 from .rules import RULES, RuleContext
 from .spelling import Spelling
 from .suppression import Suppressions
+from .verify import unintended_change
 
 # A file that mentions none of these cannot define SQLAlchemy models: it is not even parsed.
 MARKERS = (b"sqlalchemy", b"sqlmodel")
@@ -90,6 +92,13 @@ class LoadedFile:
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The Python files under `paths`, and a reason for each path that cannot be walked.
+
+    A symbolic link is followed only to a file inside the paths given, so that a run never reads,
+    let alone writes, outside them; a file reached twice (a link and its target) is taken once.
+    """
+    paths = list(paths)
+    inside = [path.resolve() for path in paths]
     files: list[Path] = []
     errors: list[tuple[Path, str]] = []
     for path in paths:
@@ -102,13 +111,24 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]
                     if d not in SKIPPED_DIRECTORIES and not d.endswith(".egg-info")
                     and not (Path(directory, d) / "pyvenv.cfg").exists()
                 )
-                files.extend(Path(directory, name) for name in sorted(names) if name.endswith(".py"))
+                files.extend(
+                    Path(directory, name) for name in sorted(names)
+                    if name.endswith(".py") and Path(directory, name).is_file()
+                )
+        elif path.is_symlink():
+            errors.append((path, "a broken symbolic link"))
         elif path.exists():
             errors.append((path, "not a regular file"))
         else:
             errors.append((path, "no such file or directory"))
-    unique = list(dict.fromkeys(files))
-    return unique, errors
+    unique: dict[Path, Path] = {}
+    for path in files:
+        target = path.resolve()
+        if path.is_symlink() and not any(target == root or root in target.parents for root in inside):
+            errors.append((path, "a symbolic link to outside the given paths: not followed"))
+            continue
+        unique.setdefault(target, path)
+    return list(unique.values()), errors
 
 
 def read(path: Path) -> bytes:
@@ -119,16 +139,27 @@ def read(path: Path) -> bytes:
 
 
 def parse(path: Path, source: bytes) -> LoadedFile:
+    # Python's own parser first: it rejects what LibCST's native parser may not survive (nesting
+    # deeper than Python allows, NUL bytes), and its messages are the ones users know.
+    try:
+        ast.parse(source, filename=str(path))
+    except SyntaxError as error:
+        where = f" at line {error.lineno}" if error.lineno else ""
+        raise LoadError(f"cannot parse: {error.msg}{where}") from error
+    except (ValueError, UnicodeError, LookupError) as error:
+        raise LoadError(f"cannot parse: {error}") from error
+    except (RecursionError, MemoryError) as error:
+        raise LoadError("cannot parse: nested too deeply") from error
     try:
         module = cst.parse_module(source)
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        qualified_names = wrapper.resolve(QualifiedNameProvider)
     except cst.ParserSyntaxError as error:
-        raise LoadError(f"cannot parse: {_python_says(source, error)}") from error
+        raise LoadError(f"cannot parse: {error.message} at line {error.raw_line}") from error
     except (UnicodeError, LookupError, SyntaxError, ValueError) as error:
         raise LoadError(f"cannot parse: {error}") from error
-    except RecursionError as error:
+    except (RecursionError, MemoryError) as error:
         raise LoadError("cannot parse: nested too deeply") from error
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    qualified_names = wrapper.resolve(QualifiedNameProvider)
     index = ModuleIndex(module_name(path), path.name == "__init__.py")
     local = Resolver(qualified_names)
     index_bindings(index, module, lambda value: assignment_kind(local, value))
@@ -141,17 +172,6 @@ def collect(loaded: LoadedFile, project: Project) -> ModuleFacts:
     facts.suppressions = Suppressions(loaded.module.code.splitlines(), lambda: loaded.positions)
     loaded.facts = ModuleCollector(loaded.module, loaded.resolver, facts).collect()
     return loaded.facts
-
-
-def _python_says(source: bytes, error: cst.ParserSyntaxError) -> str:
-    """Python's own words for a syntax error, which users know better than the parser's."""
-    try:
-        ast.parse(source)
-    except SyntaxError as python_error:
-        return f"{python_error.msg} at line {python_error.lineno}"
-    except (ValueError, RecursionError, MemoryError):
-        pass
-    return f"{error.message} at line {error.raw_line}"
 
 
 def decide(loaded: LoadedFile, picture: Picture, config: Config) -> tuple[list[Reported], EditPlan]:
@@ -181,14 +201,12 @@ def decide(loaded: LoadedFile, picture: Picture, config: Config) -> tuple[list[R
     return reported, plan
 
 
-def _verified(path: Path, module: cst.Module) -> bytes:
-    new_source = module.bytes
-    try:
-        ast.parse(module.code, filename=str(path))
-        cst.parse_module(new_source)
-    except (SyntaxError, cst.ParserSyntaxError) as error:  # pragma: no cover - a bug of ours
-        raise LoadError(f"internal error: the fixed source does not parse ({error}); file left unchanged") from error
-    return new_source
+def _verified(path: Path, old: cst.Module, new: cst.Module) -> bytes:
+    """The new source, once proven to differ from the old only by our kinds of edits (see verify.py)."""
+    problem = unintended_change(old.code, new.code)
+    if problem is not None:
+        raise LoadError(f"internal error, file left unchanged: {problem}")
+    return new.bytes
 
 
 def process(loaded: LoadedFile, picture: Picture, project: Project, config: Config) -> FileResult:
@@ -202,7 +220,7 @@ def process(loaded: LoadedFile, picture: Picture, project: Project, config: Conf
             break
         layout = Layout(config.line_length, current.module.code.splitlines(), current.positions,
                         current.module.default_indent)
-        new_source = _verified(current.path, apply(current.module, plan, layout))
+        new_source = _verified(current.path, loaded.module, apply(current.module, plan, layout))
         current = parse(current.path, new_source)
         project.add(current.index)
         picture.add(collect(current, project))
@@ -214,6 +232,10 @@ def process(loaded: LoadedFile, picture: Picture, project: Project, config: Conf
 
 def process_source(path: Path, source: bytes, config: Config) -> FileResult:
     """One file on its own, with no project around it (for tests and embedding)."""
+    return on_large_stack(_process_source, path, source, config)
+
+
+def _process_source(path: Path, source: bytes, config: Config) -> FileResult:
     loaded = parse(path, source)
     project = Project()
     project.add(loaded.index)
@@ -306,8 +328,38 @@ def _named_classes(facts: ModuleFacts) -> set[str]:
     return names
 
 
+# LibCST's native parser recurses on the C stack: on a large stack a deep (but valid) expression gives
+# a RecursionError we can report, where the main thread's 8 MB would crash the process.
+_STACK_BYTES = 512 * 1024 * 1024
+
+
+def on_large_stack(function, *args):
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = function(*args)
+        except BaseException as error:  # handed to the caller's thread as it is
+            outcome["error"] = error
+
+    previous = threading.stack_size(_STACK_BYTES)
+    try:
+        worker = threading.Thread(target=target, name="sqla-fix", daemon=True)
+        worker.start()
+    finally:
+        threading.stack_size(previous)
+    worker.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def run(paths: list[Path], config: Config) -> list[FileResult]:
     """Check (and plan the fixes of) the files under `paths`, with their projects' other files in view."""
+    return on_large_stack(_run, paths, config)
+
+
+def _run(paths: list[Path], config: Config) -> list[FileResult]:
     targets, missing = discover(paths)
     results = [FileResult(path, error=reason) for path, reason in missing]
     loader = _Loader(targets, results)
@@ -321,26 +373,59 @@ def run(paths: list[Path], config: Config) -> list[FileResult]:
         if not _may_define_models(source):
             skipped.append(FileResult(path, original=source))
             continue
+        if len(source) > config.max_file_size:
+            results.append(FileResult(path, original=source, error=(
+                f"too large to fix safely ({len(source) / 1e6:.1f} MB, the limit is "
+                f"{config.max_file_size / 1e6:.1f} MB: max-file-size in [tool.sqla-fix]); left unchanged")))
+            continue
         loader.load(path, source, target=True)
     target_files = list(loader.loaded.values())
     loader.follow_imports(target_files)
+    failed: set[Path] = set()
+
+    def collect_or_report(file: LoadedFile) -> None:
+        try:
+            collect(file, loader.project)
+        except (RecursionError, MemoryError):
+            failed.add(file.path)
+            if file in target_files:
+                results.append(FileResult(file.path, original=file.source, error="cannot parse: nested too deeply"))
+
     for file in target_files:
-        collect(file, loader.project)
+        collect_or_report(file)
     known = {name for file in loader.loaded.values() if file.facts for name in file.facts.classes}
-    wanted_names = set().union(*(_named_classes(f.facts) for f in target_files)) - known
+    wanted_names = set().union(*(_named_classes(f.facts) for f in target_files if f.facts)) - known
     context_files = loader.load_classes_named(wanted_names) if wanted_names else []
     loader.follow_imports(context_files)
     for file in loader.loaded.values():
-        if file.facts is None:
-            collect(file, loader.project)
+        if file.facts is None and file.path not in failed:
+            collect_or_report(file)
 
-    picture = Picture([file.facts for file in loader.loaded.values()])
+    picture = Picture([file.facts for file in loader.loaded.values() if file.facts is not None])
     for file in target_files:
+        if file.path in failed:
+            continue
         try:
             results.append(process(file, picture, loader.project, config))
         except LoadError as error:
             results.append(FileResult(file.path, original=file.source, error=str(error)))
+        except (RecursionError, MemoryError):
+            results.append(FileResult(file.path, original=file.source, error="cannot parse: nested too deeply"))
     return results + skipped
+
+
+def write_result(result: FileResult) -> str | None:
+    """Write a fixed file; None when written, else why it was not (the file is then untouched)."""
+    target = result.path.resolve()  # through a link (checked to stay inside the given paths) to its file
+    try:
+        if target.read_bytes() != result.original:
+            return "changed on disk since it was read: not written"
+        if not target.stat().st_mode & 0o222:
+            return "read-only: not written"
+        write_atomically(target, result.fixed_source)
+    except OSError as error:
+        return f"cannot write: {error.strerror or error}"
+    return None
 
 
 def write_atomically(path: Path, data: bytes) -> None:
@@ -350,6 +435,8 @@ def write_atomically(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
         os.chmod(temporary, mode & 0o7777)
         os.replace(temporary, path)
     except BaseException:

@@ -197,6 +197,7 @@ class Picture:
     def __init__(self, modules: list[ModuleFacts] | None = None):
         self.modules: list[ModuleFacts] = []
         self._by_name: dict[str, ModuleFacts] = {}
+        self._mixins: list[ModelClass] | None = None
         for module in modules or ():
             self.add(module)
         self.link()
@@ -204,6 +205,16 @@ class Picture:
     def add(self, module: ModuleFacts) -> None:
         self.modules = [m for m in self.modules if m.path != module.path] + [module]
         self._by_name[module.name] = module
+        self._mixins = None
+
+    def mixins(self) -> list[ModelClass]:
+        """Every mixin and abstract base of the run, in a stable order (computed once, not per class)."""
+        if self._mixins is None:
+            self._mixins = [
+                model for module in sorted(self.modules, key=lambda m: m.name) for model in module.classes.values()
+                if model.kind in (ClassKind.MIXIN, ClassKind.ABSTRACT)
+            ]
+        return self._mixins
 
     def class_at(self, module: str, name: str) -> ModelClass | None:
         facts = self._by_name.get(module)
@@ -240,6 +251,7 @@ class Picture:
 
     def link(self) -> None:
         """Decide what each class is, now that every class it inherits from is known."""
+        self._mixins = None
         done: set[int] = set()
         for module in self.modules:
             for model in module.classes.values():

@@ -148,17 +148,11 @@ def _unused_mixin(context: RuleContext, model: ModelClass, missing: list[str]) -
     """Where the project has a mixin or abstract base with the columns that this class does not use,
     say so: inheriting it may be what the author meant (the fix adds columns, which is always safe)."""
     chain = context.picture.chain(model)
-    for module in sorted(context.picture.modules, key=lambda m: m.name):
-        if module.root != model.module.root:
-            continue
-        for candidate in module.classes.values():
-            if candidate.kind not in (ClassKind.MIXIN, ClassKind.ABSTRACT) or candidate in chain:
-                continue
-            if candidate.sqlmodel != model.sqlmodel:
-                continue
+    for candidate in context.picture.mixins():
+        if candidate.module.root == model.module.root and candidate not in chain and candidate.sqlmodel == model.sqlmodel:
             provided = set(candidate.columns) | candidate.other_attributes
             if all(name in provided for name in missing):
-                return f" (`{candidate.name}` in {module.name} provides them: inherit it?)"
+                return f" (`{candidate.name}` in {candidate.module.name} provides them: inherit it?)"
     return ""
 
 

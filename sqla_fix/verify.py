@@ -1,0 +1,117 @@
+"""Before a fixed file is written: prove, on Python's own AST, that only the intended edits were made.
+
+The old and the new tree are walked side by side. The new one may contain what our fixes add, and
+nothing else: keywords we add to calls (`index=True`, `nullable=False`, `cascade=...`), new import
+lines and imported names, `created_at`/`updated_at` statements in class bodies and `Column(...)`
+arguments in `Table(...)`, and two replacements (`String(n)` by `Text`, `backref="x"` by
+`backref("x", cascade=...)`). Anything else means a bug of ours, and the file is not written.
+"""
+
+from __future__ import annotations
+
+import ast
+
+ADDED_KEYWORDS = frozenset(
+    {"index", "nullable", "cascade", "passive_deletes", "ondelete", "cascade_delete", "sa_relationship_kwargs"}
+)
+TIMESTAMPS = frozenset({"created_at", "updated_at"})
+_TEXT_TYPES = {"String": "Text", "VARCHAR": "Text", "Unicode": "UnicodeText", "NVARCHAR": "UnicodeText"}
+
+
+def unintended_change(old_source: str, new_source: str) -> str | None:
+    """None when `new_source` is `old_source` plus our kinds of edits; else what differs."""
+    try:
+        old, new = ast.parse(old_source), ast.parse(new_source)
+    except SyntaxError as error:
+        return f"the fixed source does not parse: {error}"
+    problem = _compare(old, new, "module")
+    return problem
+
+
+def _name(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return None
+
+
+def _added_is_ours(node: ast.AST, where: str) -> bool:
+    if where == "module.body":
+        return isinstance(node, (ast.Import, ast.ImportFrom))
+    if where == "class.body":
+        if isinstance(node, ast.AnnAssign):
+            return isinstance(node.target, ast.Name) and node.target.id in TIMESTAMPS
+        if isinstance(node, ast.Assign):
+            return all(isinstance(t, ast.Name) and t.id in TIMESTAMPS for t in node.targets)
+        return False
+    if where == "call.keywords":
+        return isinstance(node, ast.keyword) and node.arg in ADDED_KEYWORDS
+    if where == "call.args":  # Table(..., Column("created_at", ...))
+        return (
+            isinstance(node, ast.Call) and bool(node.args) and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value in TIMESTAMPS
+        )
+    if where == "importfrom.names":
+        return isinstance(node, ast.alias)
+    return False
+
+
+def _replacement_is_ours(old: ast.AST, new: ast.AST) -> bool:
+    # String(n) -> Text
+    if isinstance(old, ast.Call) and _name(old.func) in _TEXT_TYPES and _name(new) == _TEXT_TYPES[_name(old.func)]:
+        return True
+    # backref="x" -> backref("x", cascade="all, delete-orphan")
+    if isinstance(old, ast.Constant) and isinstance(new, ast.Call) and _name(new.func) == "backref":
+        return (
+            len(new.args) == 1 and isinstance(new.args[0], ast.Constant) and new.args[0].value == old.value
+            and [k.arg for k in new.keywords] == ["cascade"]
+        )
+    return False
+
+
+def _list_context(parent: ast.AST, field: str) -> str:
+    if isinstance(parent, ast.Module) and field == "body":
+        return "module.body"
+    if isinstance(parent, ast.ClassDef) and field == "body":
+        return "class.body"
+    if isinstance(parent, ast.Call):
+        return f"call.{field}"
+    if isinstance(parent, ast.ImportFrom) and field == "names":
+        return "importfrom.names"
+    return field
+
+
+def _compare(old, new, path: str) -> str | None:
+    if isinstance(old, ast.AST) and isinstance(new, ast.AST):
+        if type(old) is not type(new):
+            return None if _replacement_is_ours(old, new) else f"{path}: {type(old).__name__} became {type(new).__name__}"
+        for field in old._fields:
+            old_value, new_value = getattr(old, field, None), getattr(new, field, None)
+            if isinstance(old_value, list):
+                problem = _compare_lists(old_value, new_value, _list_context(old, field), f"{path}.{field}")
+            else:
+                problem = _compare(old_value, new_value, f"{path}.{field}")
+            if problem:
+                return problem
+        return None
+    if isinstance(old, ast.AST) or isinstance(new, ast.AST):
+        return f"{path}: {ast.dump(old) if isinstance(old, ast.AST) else old!r} became " \
+               f"{ast.dump(new) if isinstance(new, ast.AST) else new!r}"
+    return None if old == new else f"{path}: {old!r} became {new!r}"
+
+
+def _compare_lists(old: list, new: list, where: str, path: str) -> str | None:
+    position = 0
+    for item in new:
+        if position < len(old) and _compare(old[position], item, f"{path}[{position}]") is None:
+            position += 1
+        elif _added_is_ours(item, where):
+            continue
+        elif position < len(old):
+            return _compare(old[position], item, f"{path}[{position}]")
+        else:
+            return f"{path}: unexpected addition {ast.dump(item)[:80]}"
+    if position < len(old):
+        return f"{path}[{position}]: removed"
+    return None
