@@ -8,6 +8,7 @@ A class in ``models/post.py`` that inherits ``Base`` from ``models/base.py`` and
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -67,6 +68,25 @@ def absolute(name: str, index: ModuleIndex) -> str:
     return ".".join([*package, rest] if rest else package)
 
 
+def imported_names(statement: cst.Import | cst.ImportFrom) -> Iterator[tuple[str, str]]:
+    """(local name, what it names) for each name an import statement binds: `import a.b` binds `a` to
+    `a`, `import a as x` binds `x` to `a`, `from .m import n` binds `n` to `.m.n` (still relative)."""
+    if isinstance(statement, cst.Import):
+        for alias in statement.names:
+            full = cst.Module([]).code_for_node(alias.name)
+            if alias.asname is not None:
+                yield alias.evaluated_alias, full
+            else:
+                yield full.split(".")[0], full.split(".")[0]
+    elif not isinstance(statement.names, cst.ImportStar):
+        source = "." * len(statement.relative) + (
+            cst.Module([]).code_for_node(statement.module) if statement.module else ""
+        )
+        separator = "" if source.endswith(".") else "."
+        for alias in statement.names:
+            yield alias.evaluated_alias or alias.evaluated_name, f"{source}{separator}{alias.evaluated_name}"
+
+
 def index_bindings(index: ModuleIndex, module: cst.Module, kind_of_assignment) -> None:
     """Fill `index` from the module's top-level statements; `kind_of_assignment(value)` names an assignment."""
     for statement in module.body:
@@ -76,20 +96,9 @@ def index_bindings(index: ModuleIndex, module: cst.Module, kind_of_assignment) -
         if not isinstance(statement, cst.SimpleStatementLine):
             continue
         for small in statement.body:
-            if isinstance(small, cst.Import):
-                for alias in small.names:
-                    full = cst.Module([]).code_for_node(alias.name)
-                    if alias.asname is not None:
-                        index.bindings[alias.evaluated_alias] = Binding("import", full)
-                    else:
-                        top = full.split(".")[0]
-                        index.bindings[top] = Binding("import", top)
-            elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-                source = "." * len(small.relative) + (cst.Module([]).code_for_node(small.module) if small.module else "")
-                for alias in small.names:
-                    local = alias.evaluated_alias or alias.evaluated_name
-                    separator = "" if source.endswith(".") else "."
-                    index.bindings[local] = Binding("import", absolute(f"{source}{separator}{alias.evaluated_name}", index))
+            if isinstance(small, (cst.Import, cst.ImportFrom)):
+                for local, target in imported_names(small):
+                    index.bindings[local] = Binding("import", absolute(target, index))
             elif isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
                 targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
                 value = small.value

@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from .names import ORM_NAMES, Resolver, canonical
+from .project import imported_names
+
+# Modules whose names a file may use as a prefix (`sa.Text`, `orm.backref`, `datetime.datetime`).
+_MODULES = frozenset({"sqlalchemy", "sqlalchemy.orm", "sqlalchemy.sql", "datetime"})
 
 
 @dataclass
@@ -25,25 +29,12 @@ class Spelling:
             if not isinstance(statement, cst.SimpleStatementLine):
                 continue
             for small in statement.body:
-                if isinstance(small, cst.Import):
-                    for alias in small.names:
-                        full = cst.Module([]).code_for_node(alias.name)
-                        local = alias.evaluated_alias or full.split(".")[0]
+                if isinstance(small, (cst.Import, cst.ImportFrom)):
+                    for local, target in imported_names(small):
                         spelling.bound.add(local)
-                        spelling.module_aliases[local] = full if alias.evaluated_alias else local
-                elif isinstance(small, cst.ImportFrom) and not isinstance(small.names, cst.ImportStar):
-                    module_name = cst.Module([]).code_for_node(small.module) if small.module else ""
-                    for alias in small.names:
-                        local = alias.evaluated_alias or alias.evaluated_name
-                        spelling.bound.add(local)
-                        if small.relative:
-                            continue
-                        full = f"{module_name}.{alias.evaluated_name}"
-                        if full in ("sqlalchemy.orm", "sqlalchemy.sql"):
-                            spelling.module_aliases[local] = full
-                            continue
-                        name = canonical(full)
-                        if name is not None:
+                        if target in _MODULES:
+                            spelling.module_aliases[local] = target
+                        elif not target.startswith(".") and (name := canonical(target)) is not None:
                             spelling.direct.setdefault(name, local)
                 elif isinstance(small, (cst.Assign, cst.AnnAssign)):
                     targets = small.targets if isinstance(small, cst.Assign) else [small]
