@@ -12,7 +12,8 @@ from __future__ import annotations
 import ast
 
 ADDED_KEYWORDS = frozenset(
-    {"index", "nullable", "cascade", "passive_deletes", "ondelete", "cascade_delete", "sa_relationship_kwargs"}
+    {"index", "nullable", "cascade", "passive_deletes", "ondelete", "cascade_delete", "sa_relationship_kwargs",
+     "sa_type"}
 )
 TIMESTAMPS = frozenset({"created_at", "updated_at"})
 _TEXT_TYPES = {"String": "Text", "VARCHAR": "Text", "Unicode": "UnicodeText", "NVARCHAR": "UnicodeText"}
@@ -57,7 +58,13 @@ def _added_is_ours(node: ast.AST, where: str) -> bool:
     return False
 
 
-def _replacement_is_ours(old: ast.AST, new: ast.AST) -> bool:
+def _replacement_is_ours(old: ast.AST | None, new: ast.AST) -> bool:
+    # SQLModel `bio: str` / `bio: str = ""` -> `bio: str = Field([default=""], sa_type=Text)`
+    if isinstance(new, ast.Call) and _name(new.func) == "Field" and [k.arg for k in new.keywords][-1:] == ["sa_type"]:
+        defaults = [k.value for k in new.keywords if k.arg == "default"]
+        if old is None:
+            return not new.args and len(new.keywords) == 1
+        return not new.args and len(new.keywords) == 2 and ast.dump(defaults[0]) == ast.dump(old) if defaults else False
     # String(n) -> Text
     if isinstance(old, ast.Call) and _name(old.func) in _TEXT_TYPES and _name(new) == _TEXT_TYPES[_name(old.func)]:
         return True
@@ -94,6 +101,8 @@ def _compare(old, new, path: str) -> str | None:
                 problem = _compare(old_value, new_value, f"{path}.{field}")
             if problem:
                 return problem
+        return None
+    if old is None and isinstance(new, ast.AST) and _replacement_is_ours(None, new):
         return None
     if isinstance(old, ast.AST) or isinstance(new, ast.AST):
         return f"{path}: {ast.dump(old) if isinstance(old, ast.AST) else old!r} became " \

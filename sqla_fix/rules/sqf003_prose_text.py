@@ -14,13 +14,19 @@ Not fixed:
 - unique or indexed columns, and columns named in an ``Index``/``UniqueConstraint``: MySQL cannot
   index a TEXT column without a prefix length (error 1170); reported;
 - columns with a ``server_default``: MySQL rejects a literal default on TEXT; reported.
+
+SQLModel: a prose ``str`` field is ``AutoString`` (``VARCHAR(255)`` on MySQL, ``VARCHAR(n)`` with
+``max_length=n``): it gets ``Field(..., sa_type=Text)``; ``max_length=`` stays, as input validation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+import libcst as cst
+
 from ..names import prefix_of
+from ..picture import Style
 from .base import Finding, Invalid, Rule, RuleContext, Valid
 from .schema import in_any_constraint
 
@@ -48,6 +54,12 @@ class ProseColumnAsString(Rule):
                 '    body: Mapped[str] = mapped_column(String(500))  # the post\n',
                 'class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
                 '    body: Mapped[str] = mapped_column(Text)  # the post\n'),
+        Invalid('from sqlmodel import Field, SQLModel\n'
+                'class N(SQLModel, table=True):\n    id: Optional[int] = Field(default=None, primary_key=True)\n'
+                '    bio: str\n',
+                'from sqlmodel import Field, SQLModel\n'
+                'class N(SQLModel, table=True):\n    id: Optional[int] = Field(default=None, primary_key=True)\n'
+                '    bio: str = Field(sa_type=Text)\n'),
         Invalid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
                 '    summary: Mapped[str] = mapped_column(String(255), unique=True)\n'),
         Invalid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
@@ -57,9 +69,18 @@ class ProseColumnAsString(Rule):
     def check(self, context: RuleContext) -> Iterator[Finding]:
         config = context.config
         for owner, column in context.columns():
-            replacement = _TEXT_FOR.get(column.type_name or "")
-            if replacement is None or column.type_length is None or column.call is None:
-                continue
+            sqlmodel = column.style is Style.SQLMODEL
+            if sqlmodel:
+                # `bio: str` is AutoString: VARCHAR(255) on MySQL, and `max_length=n` makes it VARCHAR(n)
+                if column.type_name != "str" or {"sa_type", "sa_column"} & set(column.keywords):
+                    continue
+                declared = f"String({column.type_length})" if column.type_length else "str (VARCHAR(255) on MySQL)"
+                replacement = "Text"
+            else:
+                replacement = _TEXT_FOR.get(column.type_name or "")
+                if replacement is None or column.type_length is None or column.call is None:
+                    continue
+                declared = f"String({column.type_length})"
             if not is_prose(column.name, config.prose_names, config.short_names):
                 continue
             if column.primary_key or column.foreign_keys:
@@ -70,16 +91,44 @@ class ProseColumnAsString(Rule):
                 blocker = "it is unique/indexed, and MySQL cannot index TEXT without a prefix length"
             elif in_any_constraint(owner, column, context.facts.module_indexes):
                 blocker = "it is in an index or constraint, and MySQL cannot index TEXT without a prefix length"
-            elif "server_default" in column.keywords:
+            elif "server_default" in column.keywords or "sa_column_kwargs" in column.keywords:
                 blocker = "it has a server_default, and MySQL rejects a literal default on TEXT"
             if blocker:
                 yield Finding(self.code, column.statement,
-                              f"Prose column {where} is String({column.type_length}) but {blocker}; left as is")
+                              f"Prose column {where} is {declared} but {blocker}; left as is")
                 continue
+            fix = _sqlmodel_text(context, column) if sqlmodel else _to_text(context, column.type_call, replacement)
+            note = " (max_length= stays: it still validates input)" if sqlmodel and column.type_length else ""
             yield Finding(self.code, column.statement,
-                          f"Prose column {where} is String({column.type_length}): longer text is truncated "
-                          "or rejected",
-                          fix=_to_text(context, column.type_call, replacement))
+                          f"Prose column {where} is {declared}: longer text is truncated or rejected{note}",
+                          fix=fix)
+
+
+def _sqlmodel_text(context: RuleContext, column):
+    """`Field(..., sa_type=Text)`; a field written without Field() gets one (`bio: str = Field(sa_type=Text)`)."""
+
+    def fix(plan) -> bool:
+        imports: list[tuple[str, str]] = []
+        text = context.spelling.sqlalchemy("Text", None, imports)
+        if text is None:
+            return False
+        if column.call is not None:
+            plan.add_keyword(column.call, "sa_type", text)
+        else:
+            field = context.spelling.imported("sqlmodel", "Field", imports)
+            assignment = column.statement.body[0] if isinstance(column.statement, cst.SimpleStatementLine) else None
+            if field is None or not isinstance(assignment, cst.AnnAssign):
+                return False
+            default = f"default={cst.Module([]).code_for_node(column.default)}, " if column.default is not None else ""
+            plan.replace(assignment, assignment.with_changes(
+                value=cst.parse_expression(f"{field}({default}sa_type={text})"),
+                equal=assignment.equal if column.default is not None else cst.AssignEqual(),
+            ))
+        for module, name in imports:
+            plan.add_import(module, name)
+        return True
+
+    return fix
 
 
 def _to_text(context: RuleContext, type_call, replacement: str):
