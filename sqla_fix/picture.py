@@ -134,10 +134,6 @@ class ModelClass:
         return self is other
 
     @property
-    def qualified_name(self) -> str:
-        return f"{self.module.name}.{self.name}"
-
-    @property
     def tablename(self) -> str | None:
         if self.explicit_tablename:
             return self.explicit_tablename

@@ -86,8 +86,10 @@ def test_after_project_meets_expectations(project: Path):
     assert _check_project(AFTER / project.name) == []
 
 
-@pytest.mark.parametrize("path", [p for p in BEFORE_FILES if p.parent != BEFORE],
-                         ids=[i for p, i in zip(BEFORE_FILES, IDS) if p.parent != BEFORE])
+PROJECT_FILES = [path for path in BEFORE_FILES if path.parent != BEFORE]
+
+
+@pytest.mark.parametrize("path", PROJECT_FILES, ids=[str(path.relative_to(BEFORE)) for path in PROJECT_FILES])
 def test_one_file_alone_is_fixed_as_in_the_whole_project(path: Path, fixed):
     """The pre-commit case: only the changed file is passed; the rest of its project is read, not written."""
     [alone] = [r for r in run([path], Config()) if r.path == path]

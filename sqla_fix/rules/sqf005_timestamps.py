@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..names import prefix_of
-from ..picture import ClassKind, ColumnFact, ModelClass, Style, TableFact
+from ..picture import ColumnFact, ModelClass, Style, TableFact
 from .base import Finding, Invalid, Rule, RuleContext, Valid
 from .schema import all_columns
 
