@@ -29,6 +29,11 @@ class EditPlan:
     imports: list[tuple[str, str]] = field(default_factory=list)
 
     def add_keyword(self, call: cst.Call, name: str, value: str | cst.BaseExpression) -> None:
+        """Ask for `name=value` on `call`, once: two fixes may want the same keyword on one call."""
+        if any(arg.keyword is not None and arg.keyword.value == name for arg in call.args):
+            return
+        if any(existing == name for existing, _ in self.keywords.get(call, ())):
+            return
         if isinstance(value, str):
             value = cst.parse_expression(value)
         self.keywords[call].append((name, value))

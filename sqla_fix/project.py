@@ -21,10 +21,14 @@ _MAX_HOPS = 20
 
 @lru_cache(maxsize=None)
 def project_root(directory: Path) -> Path:
-    """The nearest directory at or above `directory` with a pyproject.toml, setup.cfg, setup.py or .git."""
+    """The nearest directory at or above `directory` with a pyproject.toml, setup.cfg, setup.py or .git;
+    without one, the directory that holds the outermost package."""
     for candidate in (directory, *directory.parents):
         if any((candidate / marker).exists() for marker in ROOT_MARKERS):
             return candidate
+    # No marker (a bare checkout, say): the directory that holds the outermost package.
+    while (directory / "__init__.py").exists() and directory.parent != directory:
+        directory = directory.parent
     return directory
 
 

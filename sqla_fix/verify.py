@@ -23,8 +23,9 @@ def unintended_change(old_source: str, new_source: str) -> str | None:
     """None when `new_source` is `old_source` plus our kinds of edits; else what differs."""
     try:
         old, new = ast.parse(old_source), ast.parse(new_source)
+        compile(new, "<fixed>", "exec")  # what only the compiler rejects: a repeated keyword, say
     except SyntaxError as error:
-        return f"the fixed source does not parse: {error}"
+        return f"the fixed source does not compile: {error}"
     problem = _compare(old, new, "module")
     return problem
 
