@@ -1,0 +1,373 @@
+"""Property tests: generated model modules in every style, and arbitrary Python that is not SQLAlchemy's.
+
+For every generated module (tests/model_strategies.py): the fixer does not crash, its output parses and
+keeps the file's line endings, a second run changes nothing, the output imports, configures its mappers
+and creates its tables on SQLite, it keeps every column it had, and the schema invariants hold:
+
+- every foreign key leads an index (read back from SQLite's catalog);
+- required keys are NOT NULL, optional ones (Optional[...], nullable=True, optional by name) nullable;
+- prose columns are TEXT unless unique, indexed or with a server default; short names stay VARCHAR;
+- every parent collection cascades delete (all, delete-orphan), except where SQF004 says it must not:
+  a child whose key stays nullable or a child that is a record (Order, Invoice, Payment, AuditLog);
+  a write-only collection also gets passive_deletes=True and ondelete="CASCADE";
+- no many-to-one side and no many-to-many gets delete-orphan;
+- every entity table has created_at and updated_at (the ones the fixer adds: NOT NULL, server default,
+  DateTime(timezone=True)); link tables get none.
+
+Profiles: "ci" (the default) and "thorough" (HYPOTHESIS_PROFILE=thorough).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import inspect
+import itertools
+import os
+import string
+import sys
+import warnings
+from collections import Counter
+from pathlib import Path
+
+import hypothesmith
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, Phase, assume, given, note, settings
+from hypothesis import strategies as st
+from sqlalchemy.orm import clear_mappers, configure_mappers
+
+from model_strategies import (
+    STYLES,
+    Schema,
+    expect_cascade,
+    expect_text,
+    expected_not_null,
+    render,
+    schemas,
+    with_prefix,
+)
+from sqla_fix.config import Config
+from sqla_fix.engine import LoadError, process_source, run
+
+_SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
+# ci: ~40 modules per style (240 in all, each fixed twice, imported twice and created) plus the run()
+# and hypothesmith properties, in about a minute on two cores; no explain phase (it re-runs a failure
+# under a tracer for minutes).
+settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=_SLOW, print_blob=True,
+                          phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink])
+settings.register_profile("thorough", max_examples=1000, deadline=None, suppress_health_check=_SLOW,
+                          print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def _examples(fraction: float) -> settings:
+    """A share of the profile's max_examples (hypothesmith is slower per example than the models)."""
+    return settings(max_examples=max(10, int(settings.default.max_examples * fraction)))
+
+
+_counter = itertools.count()
+
+
+def _unique_prefix() -> str:
+    """Qa, Qb, ..., Qba: a word of its own for SQLAlchemy's and the fixer's name splitting."""
+    n, letters = next(_counter), ""
+    while True:
+        n, digit = divmod(n, 26)
+        letters = string.ascii_lowercase[digit] + letters
+        if n == 0:
+            return "Q" + letters
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory) -> Path:
+    directory = tmp_path_factory.mktemp("properties")
+    (directory / "pyproject.toml").write_text("")  # the project root for run(): nothing above is read
+    return directory
+
+
+# ------------------------------------------------------------------------------------------ importing
+
+
+def _import(path: Path):
+    name = f"_property_{path.stem}_{next(_counter)}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        del sys.modules[name]
+    return module
+
+
+def _own_tables(schema: Schema, module) -> dict[str, sa.Table]:
+    tables = {}
+    for entity in schema.entities:
+        owner = getattr(module, entity.table if schema.style == "imperative" else entity.cls)
+        tables[entity.table] = owner if isinstance(owner, sa.Table) else owner.__table__
+    for link in schema.links:
+        owner = getattr(module, link.cls if schema.style == "sqlmodel" else link.table)
+        tables[link.table] = owner if isinstance(owner, sa.Table) else owner.__table__
+    return tables
+
+
+def load(schema: Schema, path: Path):
+    """Import, configure the mappers, create the module's tables on a fresh SQLite database.
+
+    Returns (module, tables by name, engine, SQLAlchemy warnings). On failure every mapper is cleared,
+    so that one broken module (SQLModel's registry is global) cannot fail the examples after it."""
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            module = _import(path)
+            configure_mappers()
+            tables = _own_tables(schema, module)
+            engine = sa.create_engine("sqlite://")
+            next(iter(tables.values())).metadata.create_all(engine, tables=list(tables.values()))
+    except Exception:
+        clear_mappers()
+        raise
+    said = sorted({str(w.message).replace(schema.prefix, "") for w in caught if issubclass(w.category, sa.exc.SAWarning)})
+    return module, tables, engine, said
+
+
+# ------------------------------------------------------------------------------------------ invariants
+
+
+def _leading(inspector, table: str) -> Counter:
+    """How many indexes, unique constraints and primary keys each column leads, from SQLite's catalog."""
+    leading = Counter(i["column_names"][0] for i in inspector.get_indexes(table) if i["column_names"])
+    leading.update(u["column_names"][0] for u in inspector.get_unique_constraints(table) if u["column_names"])
+    leading.update(inspector.get_pk_constraint(table)["constrained_columns"][:1])
+    return leading
+
+
+def shape(engine, tables) -> dict[str, tuple[set[str], Counter]]:
+    """Each table's columns and leading-index counts, as created."""
+    inspector = sa.inspect(engine)
+    return {name: ({c["name"] for c in inspector.get_columns(name)}, _leading(inspector, name)) for name in tables}
+
+
+def _deletes(relationship) -> bool:
+    return relationship.cascade.delete and relationship.cascade.delete_orphan
+
+
+def invariant_problems(schema: Schema, module, tables: dict[str, sa.Table], engine,
+                       before: dict[str, tuple[set[str], Counter]]) -> list[str]:
+    """What is wrong with the fixed module's schema; `before` is the unfixed module's `shape`."""
+    inspector = sa.inspect(engine)
+    problems: list[str] = []
+    mixin_columns = {None: set(), "full": {"created_at", "updated_at"}, "created": {"created_at"}}[schema.mixin]
+    mapped = schema.style != "imperative"
+    for entity in schema.entities:
+        where = entity.table
+        table = tables[entity.table]
+        catalog = {c["name"]: c for c in inspector.get_columns(entity.table)}
+        leading = _leading(inspector, entity.table)
+        provided = mixin_columns if entity.mixin else set()
+        added = {"created_at", "updated_at"} - provided
+        if not mapped and len(entity.fks) >= 2 and not entity.columns and not entity.extras:
+            # SQF005 takes a Table of nothing but an id and two or more foreign keys for a link table
+            # (`_is_link_table`), although its docstring names only composite keys and secondary= tables.
+            added = set()
+        columns_before, leading_before = before[entity.table]
+        if set(catalog) != columns_before | added:
+            problems.append(f"{where}: columns {sorted(catalog)}, expected {sorted(columns_before | added)}")
+        for fk in entity.fks:
+            want = leading_before[fk.name] or 1  # one index, or the ones the author made: never a duplicate
+            if leading[fk.name] != want:
+                problems.append(f"{where}.{fk.name}: foreign key leads {leading[fk.name]} indexes, expected {want}")
+            want_not_null = expected_not_null(schema, fk)
+            if catalog[fk.name]["nullable"] == want_not_null:
+                problems.append(f"{where}.{fk.name}: nullable={catalog[fk.name]['nullable']}, "
+                                f"expected {'NOT NULL' if want_not_null else 'nullable'}")
+        for column in entity.columns:
+            is_text = isinstance(table.c[column.name].type, sa.Text)
+            want = expect_text(schema, entity, column)
+            if is_text != want:
+                problems.append(f"{where}.{column.name}: type {table.c[column.name].type!r}, expected "
+                                f"{'TEXT' if want else 'VARCHAR'}")
+        for name in ("created_at", "updated_at"):
+            if name not in table.c and name in added | provided:
+                problems.append(f"{where}: no {name}")
+            elif name in added:
+                column = table.c[name]
+                if (column.nullable or column.server_default is None or not isinstance(column.type, sa.DateTime)
+                        or not column.type.timezone):
+                    problems.append(f"{where}.{name}: added as {column.type!r} nullable={column.nullable} "
+                                    f"server_default={column.server_default!r}")
+        if not mapped:
+            continue
+        if schema.dataclass:
+            parameters = inspect.signature(getattr(module, entity.cls).__init__).parameters
+            if added & set(parameters):
+                problems.append(f"{entity.cls}: added timestamps are __init__ parameters (no init=False)")
+        child = sa.inspect(getattr(module, entity.cls))
+        for fk in entity.fks:
+            parent_entity = schema.entities[fk.parent]
+            parent = sa.inspect(getattr(module, parent_entity.cls))
+            if fk.attr in child.relationships and _deletes(child.relationships[fk.attr]):
+                problems.append(f"{entity.cls}.{fk.attr}: many-to-one side cascades delete-orphan")
+            if fk.collection is None:
+                continue
+            name = fk.collection_name
+            collection = parent.relationships[name]
+            want = expect_cascade(schema, fk)
+            if _deletes(collection) != want:
+                problems.append(f"{parent_entity.cls}.{name} ({fk.collection}): cascade {sorted(collection.cascade)}, "
+                                f"expected {'all, delete-orphan' if want else 'no delete-orphan'}")
+            if want and fk.collection == "write_only":
+                ondelete = {k.ondelete for k in table.c[fk.name].foreign_keys}
+                if collection.passive_deletes is not True or ondelete != {"CASCADE"}:
+                    problems.append(f"{parent_entity.cls}.{name}: write-only without passive_deletes/ondelete "
+                                    f"CASCADE ({collection.passive_deletes}, {ondelete})")
+    for link in schema.links:
+        catalog = {c["name"]: c for c in inspector.get_columns(link.table)}
+        leading = _leading(inspector, link.table)
+        columns_before, leading_before = before[link.table]
+        if set(catalog) != columns_before:
+            problems.append(f"{link.table}: columns {sorted(catalog)}, expected {sorted(columns_before)}")
+        for column in (link.left_column, link.right_column):
+            want = leading_before[column] or 1
+            if leading[column] != want:
+                problems.append(f"{link.table}.{column}: link key leads {leading[column]} indexes, expected {want}")
+            if catalog[column]["nullable"]:
+                problems.append(f"{link.table}.{column}: link key is nullable")
+        if not mapped:
+            continue
+        for side, attr in ((link.left, link.left_attr), (link.right, link.right_attr)):
+            relationships = sa.inspect(getattr(module, schema.entities[side].cls)).relationships
+            if attr in relationships and relationships[attr].cascade.delete_orphan:
+                problems.append(f"{schema.entities[side].cls}.{attr}: many-to-many with delete-orphan")
+    return problems
+
+
+# ------------------------------------------------------------------------------------------ the properties
+
+
+def _fix(path: Path, source: bytes, line_length: int = 88):
+    config = Config()
+    config.line_length = line_length
+    result = process_source(path, source, config)
+    assert result.error is None, result.error
+    return result
+
+
+def check_generated_module(schema: Schema, workdir: Path, line_length: int = 88) -> None:
+    if schema.style == "sqlmodel":  # one global SQLModel registry: every import needs its own names
+        schema = with_prefix(schema, _unique_prefix())
+        original = with_prefix(schema, _unique_prefix())
+    else:
+        original = schema
+    source = render(schema).encode()
+    note(source.decode())
+    stem = f"{schema.style}_{next(_counter)}"
+    before_path = workdir / f"{stem}_before.py"
+    before_path.write_bytes(render(original).encode())
+    try:
+        module, tables, engine, warned_before = load(original, before_path)
+    except Exception as error:  # pragma: no cover - the generator's fault, not the fixer's
+        raise AssertionError(f"generator bug: the unfixed module does not load: {error!r}") from error
+    shaped = shape(engine, tables)
+    before = {new.table: shaped[old.table]
+              for new, old in zip(schema.entities + schema.links, original.entities + original.links)}
+
+    path = workdir / f"{stem}.py"
+    path.write_bytes(source)
+    first = _fix(path, source, line_length)
+    fixed = first.fixed_source if first.changed else source
+    note(f"--- fixed:\n{fixed.decode()}")
+    ast.parse(fixed)
+    if schema.newline == "\r\n":
+        assert fixed.count(b"\n") == fixed.count(b"\r\n"), "line endings changed"
+    else:
+        assert b"\r" not in fixed, "line endings changed"
+    assert not [r for r in first.remaining if r.fixable], f"fixable findings remain: {first.remaining}"
+    second = _fix(path, fixed, line_length)
+    assert not second.changed, "a second run changed the fixed module:\n" + second.fixed_source.decode()
+
+    path.write_bytes(fixed)
+    module, tables, engine, warned_after = load(schema, path)
+    assert set(warned_after) <= set(warned_before), f"new SQLAlchemy warnings: {warned_after}"
+    problems = invariant_problems(schema, module, tables, engine, before)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("style", STYLES)
+@given(data=st.data())
+def test_generated_models_are_fixed_soundly(style, data, workdir):
+    schema = data.draw(schemas(style), label="schema")
+    check_generated_module(schema, workdir, data.draw(st.sampled_from((88, 88, 60, 120)), label="line_length"))
+
+
+@_examples(0.25)
+@given(data=st.data())
+def test_run_over_a_directory_matches_process_source(data, workdir):
+    """`run` (what the CLI does, with the project read for context) gives the same bytes as process_source."""
+    style = data.draw(st.sampled_from([s for s in STYLES if s != "sqlmodel"]), label="style")
+    schema = data.draw(schemas(style), label="schema")
+    source = render(schema).encode()
+    note(source.decode())
+    directory = workdir / f"run_{next(_counter)}"
+    directory.mkdir()
+    (directory / "pyproject.toml").write_text("")
+    path = directory / "models.py"
+    path.write_bytes(source)
+    [result] = run([directory], Config())
+    assert result.error is None, result.error
+    alone = _fix(path, source)
+    assert (result.fixed_source if result.changed else source) == (alone.fixed_source if alone.changed else source)
+
+
+# ------------------------------------------------------------------------------------------ not SQLAlchemy
+
+
+def check_untouched(source: bytes) -> None:
+    """No crash (a LoadError for what libcst cannot parse is fine) and not a byte changed."""
+    try:
+        result = process_source(Path("generated.py"), source, Config())
+    except LoadError:
+        return
+    assert result.error is None
+    assert not result.changed
+    assert result.fixed_source is None or result.fixed_source == source
+    assert not [r for r in result.findings if r.fixable]
+
+
+python_code = st.one_of(hypothesmith.from_grammar(), hypothesmith.from_node())
+
+
+def _encoded(code: str) -> bytes:
+    try:
+        return code.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: not a file anyone can write
+        assume(False)
+        raise
+
+
+@_examples(2.5)
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")
+@given(code=python_code)
+def test_arbitrary_python_without_sqlalchemy_is_byte_identical(code):
+    source = _encoded(code)
+    assume(b"sqlalchemy" not in source and b"sqlmodel" not in source)
+    check_untouched(source)
+
+
+MENTIONS = (
+    b"# models live elsewhere; this module only mentions sqlalchemy\n",
+    b"import sqlalchemy  # noqa: F401 (no models here)\n",
+    b"from sqlalchemy.orm import Session\n",
+)
+
+
+@_examples(1.5)
+@pytest.mark.filterwarnings("ignore::SyntaxWarning")
+@given(code=python_code, mention=st.sampled_from(MENTIONS), at_end=st.booleans())
+def test_python_that_mentions_sqlalchemy_but_has_no_models_is_byte_identical(code, mention, at_end):
+    body = _encoded(code)
+    assume(b"sqlmodel" not in body)
+    if at_end and body and not body.endswith((b"\n", b"\r")):
+        body += b"\n"
+    check_untouched(body + mention if at_end else mention + body)
