@@ -26,56 +26,105 @@ def unintended_change(old_source: str, new_source: str) -> str | None:
         compile(new, "<fixed>", "exec")  # what only the compiler rejects: a repeated keyword, say
     except SyntaxError as error:
         return f"the fixed source does not compile: {error}"
-    problem = _compare(old, new, "module")
-    return problem
+    return _Comparison(old, new).compare(old, new, "module")
 
 
-def _name(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    return None
+class _Comparison:
+    def __init__(self, *trees: ast.AST):
+        # `from sqlalchemy import String as Str`: Str(50) is String(50)
+        self.imported_as = {
+            alias.asname: alias.name
+            for tree in trees for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+            for alias in node.names if alias.asname
+        }
 
+    def name(self, node: ast.AST) -> str | None:
+        if isinstance(node, ast.Name):
+            return self.imported_as.get(node.id, node.id)
+        if isinstance(node, ast.Attribute):
+            return node.attr
+        return None
 
-def _added_is_ours(node: ast.AST, where: str) -> bool:
-    if where == "module.body":
-        return isinstance(node, (ast.Import, ast.ImportFrom))
-    if where == "class.body":
-        if isinstance(node, ast.AnnAssign):
-            return isinstance(node.target, ast.Name) and node.target.id in TIMESTAMPS
-        if isinstance(node, ast.Assign):
-            return all(isinstance(t, ast.Name) and t.id in TIMESTAMPS for t in node.targets)
+    def added_is_ours(self, node: ast.AST, where: str) -> bool:
+        if where == "module.body":
+            return isinstance(node, (ast.Import, ast.ImportFrom))
+        if where == "class.body":
+            if isinstance(node, ast.AnnAssign):
+                return isinstance(node.target, ast.Name) and node.target.id in TIMESTAMPS
+            if isinstance(node, ast.Assign):
+                return all(isinstance(t, ast.Name) and t.id in TIMESTAMPS for t in node.targets)
+            return False
+        if where == "call.keywords":
+            return isinstance(node, ast.keyword) and node.arg in ADDED_KEYWORDS
+        if where == "call.args":  # Table(..., Column("created_at", ...))
+            return (
+                isinstance(node, ast.Call) and bool(node.args) and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value in TIMESTAMPS
+            )
+        if where == "importfrom.names":
+            return isinstance(node, ast.alias)
         return False
-    if where == "call.keywords":
-        return isinstance(node, ast.keyword) and node.arg in ADDED_KEYWORDS
-    if where == "call.args":  # Table(..., Column("created_at", ...))
-        return (
-            isinstance(node, ast.Call) and bool(node.args) and isinstance(node.args[0], ast.Constant)
-            and node.args[0].value in TIMESTAMPS
-        )
-    if where == "importfrom.names":
-        return isinstance(node, ast.alias)
-    return False
 
-
-def _replacement_is_ours(old: ast.AST | None, new: ast.AST) -> bool:
-    # SQLModel `bio: str` / `bio: str = ""` -> `bio: str = Field([default=""], sa_type=Text)`
-    if isinstance(new, ast.Call) and _name(new.func) == "Field" and [k.arg for k in new.keywords][-1:] == ["sa_type"]:
-        defaults = [k.value for k in new.keywords if k.arg == "default"]
+    def replacement_is_ours(self, old: ast.AST | None, new: ast.AST) -> bool:
+        # SQLModel `bio: str` / `bio: str = ""` -> `bio: str = Field([default=""], sa_type=Text)`
+        if isinstance(new, ast.Call) and self.name(new.func) == "Field" and [k.arg for k in new.keywords][-1:] == ["sa_type"]:
+            if new.args:
+                return False
+            if old is None:
+                return len(new.keywords) == 1
+            defaults = [k.value for k in new.keywords if k.arg == "default"]
+            return len(new.keywords) == 2 and len(defaults) == 1 and ast.dump(defaults[0]) == ast.dump(old)
         if old is None:
-            return not new.args and len(new.keywords) == 1
-        return not new.args and len(new.keywords) == 2 and ast.dump(defaults[0]) == ast.dump(old) if defaults else False
-    # String(n) -> Text
-    if isinstance(old, ast.Call) and _name(old.func) in _TEXT_TYPES and _name(new) == _TEXT_TYPES[_name(old.func)]:
-        return True
-    # backref="x" -> backref("x", cascade="all, delete-orphan")
-    if isinstance(old, ast.Constant) and isinstance(new, ast.Call) and _name(new.func) == "backref":
-        return (
-            len(new.args) == 1 and isinstance(new.args[0], ast.Constant) and new.args[0].value == old.value
-            and [k.arg for k in new.keywords] == ["cascade"]
-        )
-    return False
+            return False
+        # String(n) -> Text
+        old_type = self.name(old.func) if isinstance(old, ast.Call) else None
+        if old_type in _TEXT_TYPES and self.name(new) == _TEXT_TYPES[old_type]:
+            return True
+        # backref="x" -> backref("x", cascade="all, delete-orphan")
+        if isinstance(old, ast.Constant) and isinstance(new, ast.Call) and self.name(new.func) == "backref":
+            return (
+                len(new.args) == 1 and isinstance(new.args[0], ast.Constant) and new.args[0].value == old.value
+                and [k.arg for k in new.keywords] == ["cascade"]
+            )
+        return False
+
+    def compare(self, old, new, path: str) -> str | None:
+        if isinstance(old, ast.AST) and isinstance(new, ast.AST):
+            if type(old) is not type(new):
+                if self.replacement_is_ours(old, new):
+                    return None
+                return f"{path}: {type(old).__name__} became {type(new).__name__}"
+            for field in old._fields:
+                old_value, new_value = getattr(old, field, None), getattr(new, field, None)
+                if isinstance(old_value, list):
+                    problem = self.compare_lists(old_value, new_value, _list_context(old, field), f"{path}.{field}")
+                else:
+                    problem = self.compare(old_value, new_value, f"{path}.{field}")
+                if problem:
+                    return problem
+            return None
+        if old is None and isinstance(new, ast.AST) and self.replacement_is_ours(None, new):
+            return None
+        if isinstance(old, ast.AST) or isinstance(new, ast.AST):
+            before = ast.dump(old) if isinstance(old, ast.AST) else repr(old)
+            after = ast.dump(new) if isinstance(new, ast.AST) else repr(new)
+            return f"{path}: {before[:80]} became {after[:80]}"
+        return None if old == new else f"{path}: {old!r} became {new!r}"
+
+    def compare_lists(self, old: list, new: list, where: str, path: str) -> str | None:
+        position = 0
+        for item in new:
+            if position < len(old) and self.compare(old[position], item, f"{path}[{position}]") is None:
+                position += 1
+            elif self.added_is_ours(item, where):
+                continue
+            elif position < len(old):
+                return self.compare(old[position], item, f"{path}[{position}]")
+            else:
+                return f"{path}: unexpected addition {ast.dump(item)[:80]}"
+        if position < len(old):
+            return f"{path}[{position}]: removed"
+        return None
 
 
 def _list_context(parent: ast.AST, field: str) -> str:
@@ -88,40 +137,3 @@ def _list_context(parent: ast.AST, field: str) -> str:
     if isinstance(parent, ast.ImportFrom) and field == "names":
         return "importfrom.names"
     return field
-
-
-def _compare(old, new, path: str) -> str | None:
-    if isinstance(old, ast.AST) and isinstance(new, ast.AST):
-        if type(old) is not type(new):
-            return None if _replacement_is_ours(old, new) else f"{path}: {type(old).__name__} became {type(new).__name__}"
-        for field in old._fields:
-            old_value, new_value = getattr(old, field, None), getattr(new, field, None)
-            if isinstance(old_value, list):
-                problem = _compare_lists(old_value, new_value, _list_context(old, field), f"{path}.{field}")
-            else:
-                problem = _compare(old_value, new_value, f"{path}.{field}")
-            if problem:
-                return problem
-        return None
-    if old is None and isinstance(new, ast.AST) and _replacement_is_ours(None, new):
-        return None
-    if isinstance(old, ast.AST) or isinstance(new, ast.AST):
-        return f"{path}: {ast.dump(old) if isinstance(old, ast.AST) else old!r} became " \
-               f"{ast.dump(new) if isinstance(new, ast.AST) else new!r}"
-    return None if old == new else f"{path}: {old!r} became {new!r}"
-
-
-def _compare_lists(old: list, new: list, where: str, path: str) -> str | None:
-    position = 0
-    for item in new:
-        if position < len(old) and _compare(old[position], item, f"{path}[{position}]") is None:
-            position += 1
-        elif _added_is_ours(item, where):
-            continue
-        elif position < len(old):
-            return _compare(old[position], item, f"{path}[{position}]")
-        else:
-            return f"{path}: unexpected addition {ast.dump(item)[:80]}"
-    if position < len(old):
-        return f"{path}[{position}]: removed"
-    return None

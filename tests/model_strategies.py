@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 
 STYLES = ("typed", "classic", "sa_alias", "flask", "sqlmodel", "imperative")
-FLASK_MODEL_ALIAS = False  # generate `Model = db.Model; class User(Model)` (SQF005 misses it today)
-IMPORT_ALIAS = True
+# Spellings that hit known bugs (test_properties.py has a strict xfail for each); True once fixed.
+FLASK_MODEL_ALIAS = False  # `Model = db.Model; class User(Model)`: SQF005 takes Model for another file's base
+ALIAS_STRING_TYPES = False  # `String as Str`: the String -> Text fix fails the verifier; nothing is fixed
 
 
 @dataclass(frozen=True)
@@ -364,7 +365,7 @@ def schemas(draw, style: str) -> Schema:
     return Schema(style, entities, links, mixin, quote, newline,
                   optional=draw(st.sampled_from(("Optional", "pep604", "Union"))), alias_typed=alias_typed,
                   dataclass=is_dataclass, future=future, model_alias=model_alias,
-                  import_aliases=style in ("typed", "classic", "imperative") and IMPORT_ALIAS and _sometimes(draw, 4),
+                  import_aliases=style in ("typed", "classic", "imperative") and _sometimes(draw, 4),
                   indent=draw(st.sampled_from(("    ", "    ", "  ", "\t"))), order=order)
 
 
@@ -400,7 +401,9 @@ class _Spell:
         return self._alias(name)
 
     def _alias(self, name: str) -> str:
-        return IMPORT_ALIASES.get(name, name) if self.schema.import_aliases else name
+        if not self.schema.import_aliases or (name in ("String", "Unicode") and not ALIAS_STRING_TYPES):
+            return name
+        return IMPORT_ALIASES.get(name, name)
 
     def _imported(self, names: set[str]) -> str:
         return ", ".join(n if self._alias(n) == n else f"{n} as {self._alias(n)}" for n in sorted(names))
@@ -710,7 +713,7 @@ def _link_table(schema: Schema, sp: _Spell, link: Link, metadata: str | None) ->
     return [f"{link.table} = {sp.sa('Table')}("] + [f"    {a}," for a in args] + [")"]
 
 
-def _render_sqla(schema: Schema) -> str:
+def _parts_sqla(schema: Schema):
     sp = _Spell(schema)
     body: list[str] = []
     metadata = "Base.metadata"
@@ -727,16 +730,19 @@ def _render_sqla(schema: Schema) -> str:
         body += _mixin_sqla(schema, sp) + ["", ""]
     for link in schema.links:
         body += _link_table(schema, sp, link, metadata) + ["", ""]
-    for entity in schema.in_order():
-        body += _entity_sqla(schema, sp, entity) + ["", ""]
-        body += _module_indexes(sp, entity, imperative=False)
-    return _join(schema, sp.header() + ["", ""] + body)
+    chunks = [(entity, _entity_sqla(schema, sp, entity) + ["", ""] + _module_indexes(sp, entity, imperative=False))
+              for entity in schema.in_order()]
+    shared = (["db"] if schema.style == "flask" else ["Base"]) + (["TimestampMixin"] if schema.mixin else [])
+    return sp, body, chunks, shared + [link.table for link in schema.links]
 
 
-def _render_imperative(schema: Schema) -> str:
+def _parts_imperative(schema: Schema):
     sp = _Spell(schema)
     q = sp.s
     body = [f"metadata = {sp.sa('MetaData')}()", "", ""]
+    for link in schema.links:
+        body += _link_table(schema, sp, link, "metadata") + ["", ""]
+    chunks = []
     for entity in schema.in_order():
         args = [q(entity.table), "metadata", f"{sp.sa('Column')}({q('id')}, {sp.sa('Integer')}, primary_key=True)"]
         for column in entity.columns:
@@ -751,14 +757,12 @@ def _render_imperative(schema: Schema) -> str:
         if table_args:
             args.append(table_args.rstrip(","))
         lines = [f"{entity.table} = {sp.sa('Table')}("] + [f"    {a}," for a in args] + [")", "", ""]
-        body += [line.replace("\n", "\n    ") for line in lines]
-        body += _module_indexes(sp, entity, imperative=True)
-    for link in schema.links:
-        body += _link_table(schema, sp, link, "metadata") + ["", ""]
-    return _join(schema, sp.header() + ["", ""] + body)
+        chunks.append((entity, [line.replace("\n", "\n    ") for line in lines]
+                       + _module_indexes(sp, entity, imperative=True)))
+    return sp, body, chunks, ["metadata"]
 
 
-def _render_sqlmodel(schema: Schema) -> str:
+def _parts_sqlmodel(schema: Schema):
     sp = _Spell(schema)
     q = sp.s
     body: list[str] = []
@@ -779,7 +783,9 @@ def _render_sqlmodel(schema: Schema) -> str:
             body.append(f"    {column}: {sp.optional('int')} = Field(default=None, "
                         f"foreign_key={q(entity.table + '.id')}, primary_key=True)")
         body += ["", ""]
+    prelude, chunks = body, []
     for entity in schema.in_order():
+        body = []
         index = schema.entities.index(entity)
         bases = f"{mixin}, table=True" if entity.mixin else "SQLModel, table=True"
         body.append(f"class {entity.cls}({bases}):")
@@ -852,8 +858,8 @@ def _render_sqlmodel(schema: Schema) -> str:
                 name, back = (link.left_attr, link.right_attr) if side == "left" else (link.right_attr, link.left_attr)
                 keyword = f"back_populates={q(back)}, " if link.right_side else ""
                 body.append(f"    {name}: list[{q(other.cls)}] = Relationship({keyword}link_model={link.cls})")
-        body = outer_body + _arrange(entity, columns, body) + ["", ""]
-    return _join(schema, sp.header() + ["", ""] + body)
+        chunks.append((entity, outer_body + _arrange(entity, columns, body) + ["", ""]))
+    return sp, prelude, chunks, ([mixin] if schema.mixin else []) + [link.cls for link in schema.links]
 
 
 def _join(schema: Schema, lines: list[str]) -> str:
@@ -868,9 +874,34 @@ def _join(schema: Schema, lines: list[str]) -> str:
     return "\n".join(physical).replace("\n", schema.newline) + schema.newline
 
 
-def render(schema: Schema) -> str:
+def _parts(schema: Schema):
+    """(spelling, the module's shared part, [(entity, its lines)], the names the shared part defines)."""
     if schema.style == "sqlmodel":
-        return _render_sqlmodel(schema)
+        return _parts_sqlmodel(schema)
     if schema.style == "imperative":
-        return _render_imperative(schema)
-    return _render_sqla(schema)
+        return _parts_imperative(schema)
+    return _parts_sqla(schema)
+
+
+def render(schema: Schema) -> str:
+    """The schema as one module."""
+    sp, prelude, chunks, _ = _parts(schema)
+    return _join(schema, sp.header() + ["", ""] + prelude + [line for _, lines in chunks for line in lines])
+
+
+def render_project(schema: Schema) -> dict[str, str]:
+    """The schema as a package: base.py (the declarative base, db, mixin, link tables) and a module a
+    class or table, importing what it uses from base.py and the parents its ForeignKey(Parent.id) names
+    (the whole-project case: a collection's children, a mixin, a link table live in another file)."""
+    sp, prelude, chunks, shared = _parts(schema)
+    header = sp.header() + ["", ""]
+    files = {"base.py": _join(schema, header + prelude)}
+    for entity, lines in chunks:
+        imports = [f"from .base import {', '.join(shared)}"] if shared else []
+        parents = {schema.entities[fk.parent].kind.snake: schema.entities[fk.parent].cls
+                   for fk in entity.fks if fk.by_attribute}
+        imports += [f"from .{module} import {cls}" for module, cls in sorted(parents.items())]
+        files[f"{entity.kind.snake}.py"] = _join(schema, header[:-2] + imports + ["", ""] + lines)
+    modules = ", ".join(["base"] + [entity.kind.snake for entity, _ in chunks])
+    files["__init__.py"] = _join(schema, [f"from . import {modules}  # every model, for relationship(\"Name\")"])
+    return files
