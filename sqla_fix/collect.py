@@ -339,9 +339,12 @@ class ModuleCollector:
             db_name = literal_string(positional[0])
             positional = positional[1:]
             name = name or db_name
+        else:
+            db_name = None
         if name is None:
             return None
         column = ColumnFact(name=name, statement=statement, call=call, style=style, annotation_optional=optional)
+        column.db_name = db_name or name
         column.constructor = self.resolver.call_name(call)
         column.keywords = keywords_of(call)
         for expression in positional:

@@ -126,9 +126,15 @@ class Resolver:
         return set(value() if callable(value) else value)
 
     def _imported(self, qualified_name: QualifiedName) -> "Resolved | None":
-        if self.project is None or self.index is None or qualified_name.source.name != "IMPORT":
+        """What an imported name (or a local alias such as `Model = db.Model`) is, through the project."""
+        if self.project is None or self.index is None:
             return None
-        return self.project.resolve(absolute(qualified_name.name, self.index))
+        if qualified_name.source.name == "IMPORT":
+            return self.project.resolve(absolute(qualified_name.name, self.index))
+        binding = self.index.bindings.get(qualified_name.name.split(".")[0])
+        if qualified_name.source.name == "LOCAL" and binding is not None and binding.kind == "alias":
+            return self.project.resolve(f"{self.index.name}.{qualified_name.name}")
+        return None
 
     def canonical(self, node: cst.CSTNode) -> str | None:
         for qualified_name in sorted(self.qualified(node), key=lambda q: q.name):

@@ -54,6 +54,7 @@ class ColumnFact:
     call: cst.Call | None  # mapped_column(...) / Column(...); None for a bare `x: Mapped[int]`
     style: Style
     constructor: str | None = None  # "sa.mapped_column" / "sa.Column"
+    db_name: str | None = None  # the column's name in the table, when it differs: Column("created_at", ...)
     type_call: cst.BaseExpression | None = None  # the type argument: String(50), Integer, ...
     type_name: str | None = None  # canonical: "sa.String"
     type_length: int | None = None

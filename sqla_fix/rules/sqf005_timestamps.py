@@ -103,6 +103,7 @@ class EntityWithoutTimestamps(Rule):
         present: set[str] = set()
         for cls in context.picture.chain(model):
             present |= set(cls.columns) | cls.other_attributes
+            present |= {c.db_name for c in cls.columns.values() if c.db_name}  # ts = Column("created_at")
         missing, look_alikes = self._missing(present)
         if not missing and not look_alikes:
             return
