@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from hypothesis import strategies as st
 
 STYLES = ("typed", "classic", "sa_alias", "flask", "sqlmodel", "imperative")
-# Spellings that hit known bugs (test_properties.py has a strict xfail for each); True once fixed.
-FLASK_MODEL_ALIAS = False  # `Model = db.Model; class User(Model)`: SQF005 takes Model for another file's base
-ALIAS_STRING_TYPES = False  # `String as Str`: the String -> Text fix fails the verifier; nothing is fixed
+# Spellings that hit bugs the generator found (now fixed); False leaves one out while a bug is open.
+FLASK_MODEL_ALIAS = True  # `Model = db.Model; class User(Model)`: SQF005 took Model for another file's base
+KEYED_TIMESTAMPS = True  # `ts_created = Column("created_at", ...)`: SQF005 added a second created_at column
+STRING_COLLATION = False  # String(100, collation="NOCASE"): SQF003 writes Text, the collation is lost
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ class Column:
     comment: bool
     multiline: bool
     bare: bool = False  # SQLModel: `bio: str` / `bio: Optional[str] = None`, no Field()
+    collation: bool = False  # String(100, collation="NOCASE")
+    length_keyword: bool = False  # String(length=100)
 
 
 @dataclass
@@ -130,6 +133,13 @@ class Entity:
     docstring: bool = False
     relationships_first: bool = False  # relationships above the columns (timestamps go after the last column)
     section_comment: bool = False  # a "# relationships" comment line above them
+    # timestamps the class declares itself (naive, nullable: the author's): None, "both", "created"
+    # (created_at only) or "keyed" (ts_created = Column("created_at", ...), the same for updated_at)
+    own_timestamps: str | None = None
+
+    @property
+    def own_timestamp_columns(self) -> set[str]:
+        return {None: set(), "created": {"created_at"}}.get(self.own_timestamps, {"created_at", "updated_at"})
 
 
 @dataclass
@@ -240,6 +250,8 @@ def _columns(draw, style: str) -> list[Column]:
     for column in columns:
         column.bare = (style == "sqlmodel" and not (column.unique or column.index or column.server_default)
                        and _sometimes(draw, 3))
+        column.collation = style != "sqlmodel" and STRING_COLLATION and _sometimes(draw, 6)
+        column.length_keyword = style != "sqlmodel" and _sometimes(draw, 6)
     return columns
 
 
@@ -256,8 +268,6 @@ def schemas(draw, style: str) -> Schema:
     mixin = None if style == "imperative" or is_dataclass else draw(st.sampled_from((None, None, "full", "created")))
     collections = DATACLASS if is_dataclass else SA_ALIAS_TYPED if alias_typed else COLLECTIONS[style]
     future = typed_body and _sometimes(draw, 3)
-    # `Model = db.Model` in the models' own file: off until SQF005 resolves it (see
-    # test_properties.py::test_flask_model_alias_in_the_same_file_gets_timestamps)
     model_alias = style == "flask" and FLASK_MODEL_ALIAS and _sometimes(draw, 3)
     self_collections = () if style == "imperative" else SELF_COLLECTIONS[
         "typed" if typed_body else "sqlmodel" if style == "sqlmodel" else "classic"]
@@ -329,7 +339,10 @@ def schemas(draw, style: str) -> Schema:
             extras=draw(st.lists(st.sampled_from(EXTRAS), unique=True, max_size=2)),
             fks=fks,
             constraints=constraints,
-            mixin=mixin is not None and draw(st.booleans()),
+            mixin=(has_mixin := mixin is not None and draw(st.booleans())),
+            own_timestamps=None if has_mixin or not _sometimes(draw, 4) else draw(st.sampled_from(
+                ("both", "created") + (("keyed",) if KEYED_TIMESTAMPS and style not in ("sqlmodel", "imperative")
+                                       else ()))),
             docstring=_sometimes(draw, 4),
             relationships_first=_sometimes(draw, 4),
             section_comment=_sometimes(draw, 4),
@@ -401,9 +414,7 @@ class _Spell:
         return self._alias(name)
 
     def _alias(self, name: str) -> str:
-        if not self.schema.import_aliases or (name in ("String", "Unicode") and not ALIAS_STRING_TYPES):
-            return name
-        return IMPORT_ALIASES.get(name, name)
+        return IMPORT_ALIASES.get(name, name) if self.schema.import_aliases else name
 
     def _imported(self, names: set[str]) -> str:
         return ", ".join(n if self._alias(n) == n else f"{n} as {self._alias(n)}" for n in sorted(names))
@@ -462,7 +473,9 @@ def _call(func: str, *args: str, multiline: bool = False, comment: str = "", ind
 
 
 def _string_type(sp: _Spell, column: Column) -> str:
-    return f"{sp.sa('Unicode' if column.unicode else 'String')}({column.length})"
+    length = f"length={column.length}" if column.length_keyword else str(column.length)
+    collation = f", collation={sp.s('NOCASE')}" if column.collation else ""
+    return f"{sp.sa('Unicode' if column.unicode else 'String')}({length}{collation})"
 
 
 def _column_flags(sp: _Spell, column: Column) -> list[str]:
@@ -563,6 +576,7 @@ def _entity_sqla(schema: Schema, sp: _Spell, entity: Entity) -> list[str]:
             call = _call(sp.sa("Column"), _string_type(sp, column), *_column_flags(sp, column),
                          multiline=column.multiline, comment=comment)
             lines.append(f"    {column.name} = {call}" + ("" if column.multiline else comment))
+    lines += _own_timestamps(schema, sp, entity)
     for extra in entity.extras:
         python, sql, default = ("bool", "Boolean", "True") if extra == "is_active" else ("int", "Integer", "0")
         if typed:
@@ -582,6 +596,25 @@ def _entity_sqla(schema: Schema, sp: _Spell, entity: Entity) -> list[str]:
             kind = "" if fk.untyped else sp.sa("Integer")
             lines.append(f"    {fk.name} = {_call(sp.sa('Column'), kind, target, *_fk_flags(fk), multiline=fk.multiline)}")
     return head + _arrange(entity, lines, _relationships_sqla(schema, sp, entity))
+
+
+def _own_timestamps(schema: Schema, sp: _Spell, entity: Entity) -> list[str]:
+    lines = []
+    for name in sorted(entity.own_timestamp_columns):
+        attribute, key = (f"ts_{name.split('_')[0]}", f"{sp.s(name)}, ") if entity.own_timestamps == "keyed" else (name, "")
+        default = f"server_default={sp.sa('func')}.now()"
+        if schema.style == "sqlmodel":
+            sp.datetime = True
+            lines.append(f"    {name}: {sp.optional('datetime')} = Field(default=None)")
+        elif schema.style == "imperative":
+            lines.append(f"{sp.sa('Column')}({sp.s(name)}, {sp.sa('DateTime')}, {default})")
+        elif schema.typed_body:
+            sp.datetime = True
+            lines.append(f"    {attribute}: {sp.orm('Mapped')}[{sp.optional('datetime')}] = "
+                         f"{sp.orm('mapped_column')}({key}{sp.sa('DateTime')}, {default})")
+        else:
+            lines.append(f"    {attribute} = {sp.sa('Column')}({key}{sp.sa('DateTime')}, {default})")
+    return lines
 
 
 def _arrange(entity: Entity, columns: list[str], relationships: list[str]) -> list[str]:
@@ -732,7 +765,8 @@ def _parts_sqla(schema: Schema):
         body += _link_table(schema, sp, link, metadata) + ["", ""]
     chunks = [(entity, _entity_sqla(schema, sp, entity) + ["", ""] + _module_indexes(sp, entity, imperative=False))
               for entity in schema.in_order()]
-    shared = (["db"] if schema.style == "flask" else ["Base"]) + (["TimestampMixin"] if schema.mixin else [])
+    shared = ((["db"] + (["Model"] if schema.model_alias else [])) if schema.style == "flask" else ["Base"]) + (
+        ["TimestampMixin"] if schema.mixin else [])
     return sp, body, chunks, shared + [link.table for link in schema.links]
 
 
@@ -747,6 +781,7 @@ def _parts_imperative(schema: Schema):
         args = [q(entity.table), "metadata", f"{sp.sa('Column')}({q('id')}, {sp.sa('Integer')}, primary_key=True)"]
         for column in entity.columns:
             args.append(_call(sp.sa("Column"), q(column.name), _string_type(sp, column), *_column_flags(sp, column)))
+        args += _own_timestamps(schema, sp, entity)
         for extra in entity.extras:
             args.append(f"{sp.sa('Column')}({q(extra)}, {sp.sa('Boolean' if extra == 'is_active' else 'Integer')})")
         for fk in entity.fks:
@@ -814,6 +849,7 @@ def _parts_sqlmodel(schema: Schema):
                 body.append(f"    {column.name}: {sp.optional('str')} = Field(default=None, {', '.join(flags)}){comment}")
             else:
                 body.append(f"    {column.name}: str = Field({', '.join(flags)}){comment}")
+        body += _own_timestamps(schema, sp, entity)
         for extra in entity.extras:
             body.append(f"    {extra}: bool = True" if extra == "is_active" else f"    {extra}: int = 0")
         for fk in entity.fks:

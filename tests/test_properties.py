@@ -53,10 +53,10 @@ from sqla_fix.config import Config
 from sqla_fix.engine import LoadError, process_source, run
 
 _SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
-# ci: ~40 modules per style (240 in all, each fixed twice, imported twice and created) plus the run()
-# and hypothesmith properties, in about a minute on two cores; no explain phase (it re-runs a failure
-# under a tracer for minutes).
-settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=_SLOW, print_blob=True,
+# ci: 35 modules per style (210 in all, each fixed twice, imported twice and created), 9 projects and
+# ~100 hypothesmith programs, in about 90 s on two cores; no explain phase (it re-runs a failure under a
+# tracer for minutes).
+settings.register_profile("ci", max_examples=35, deadline=None, suppress_health_check=_SLOW, print_blob=True,
                           phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink])
 settings.register_profile("thorough", max_examples=1000, deadline=None, suppress_health_check=_SLOW,
                           print_blob=True)
@@ -161,10 +161,33 @@ def _leading(inspector, table: str) -> Counter:
     return leading
 
 
-def shape(engine, tables) -> dict[str, tuple[set[str], Counter]]:
-    """Each table's columns and leading-index counts, as created."""
+def _column_facts(column: sa.Column, prefix: str) -> dict:
+    """What a fix may not change by accident (SQLModel's before/after copies differ by their prefix)."""
+    default = column.server_default
+    return {
+        "type": type(column.type).__name__,
+        "length": getattr(column.type, "length", None),
+        "collation": getattr(column.type, "collation", None),
+        "nullable": column.nullable,
+        "unique": bool(column.unique),
+        "primary_key": column.primary_key,
+        "server_default": None if default is None else str(getattr(default, "arg", default)),
+        "references": sorted(fk.target_fullname.replace(prefix.lower(), "") for fk in column.foreign_keys),
+        "ondelete": sorted(fk.ondelete or "" for fk in column.foreign_keys),
+    }
+
+
+def shape(engine, tables: dict[str, sa.Table], prefix: str = "") -> dict[str, tuple[set[str], Counter, dict]]:
+    """Each table's columns, leading-index counts (from SQLite's catalog) and column facts, as created."""
     inspector = sa.inspect(engine)
-    return {name: ({c["name"] for c in inspector.get_columns(name)}, _leading(inspector, name)) for name in tables}
+    return {name: ({c["name"] for c in inspector.get_columns(name)}, _leading(inspector, name),
+                   {c.name: _column_facts(c, prefix) for c in table.c})
+            for name, table in tables.items()}
+
+
+def _changed(before: dict, after: dict, may_change: set[str]) -> list[str]:
+    return [f"{key} {before[key]!r} -> {after[key]!r}" for key in before
+            if key not in may_change and before[key] != after[key]]
 
 
 def _deletes(relationship) -> bool:
@@ -172,9 +195,10 @@ def _deletes(relationship) -> bool:
 
 
 def invariant_problems(schema: Schema, module, tables: dict[str, sa.Table], engine,
-                       before: dict[str, tuple[set[str], Counter]]) -> list[str]:
+                       before: dict[str, tuple[set[str], Counter, dict]]) -> list[str]:
     """What is wrong with the fixed module's schema; `before` is the unfixed module's `shape`."""
     inspector = sa.inspect(engine)
+    after = shape(engine, tables, schema.prefix)
     problems: list[str] = []
     mixin_columns = {None: set(), "full": {"created_at", "updated_at"}, "created": {"created_at"}}[schema.mixin]
     mapped = schema.style != "imperative"
@@ -183,13 +207,19 @@ def invariant_problems(schema: Schema, module, tables: dict[str, sa.Table], engi
         table = tables[entity.table]
         catalog = {c["name"]: c for c in inspector.get_columns(entity.table)}
         leading = _leading(inspector, entity.table)
-        provided = mixin_columns if entity.mixin else set()
+        provided = (mixin_columns if entity.mixin else set()) | entity.own_timestamp_columns
         added = {"created_at", "updated_at"} - provided
-        if not mapped and len(entity.fks) >= 2 and not entity.columns and not entity.extras:
+        if not mapped and len(entity.fks) >= 2 and not (entity.columns or entity.extras):
             # SQF005 takes a Table of nothing but an id and two or more foreign keys for a link table
             # (`_is_link_table`), although its docstring names only composite keys and secondary= tables.
             added = set()
-        columns_before, leading_before = before[entity.table]
+        columns_before, leading_before, facts_before = before[entity.table]
+        may_change = {fk.name: {"nullable", "ondelete"} for fk in entity.fks}
+        may_change.update({c.name: {"type", "length"} for c in entity.columns if expect_text(schema, entity, c)})
+        for name, facts in facts_before.items():
+            changed = _changed(facts, after[entity.table][2][name], may_change.get(name, set()))
+            if changed:
+                problems.append(f"{where}.{name}: changed by the fix: {', '.join(changed)}")
         if set(catalog) != columns_before | added:
             problems.append(f"{where}: columns {sorted(catalog)}, expected {sorted(columns_before | added)}")
         for fk in entity.fks:
@@ -243,7 +273,11 @@ def invariant_problems(schema: Schema, module, tables: dict[str, sa.Table], engi
     for link in schema.links:
         catalog = {c["name"]: c for c in inspector.get_columns(link.table)}
         leading = _leading(inspector, link.table)
-        columns_before, leading_before = before[link.table]
+        columns_before, leading_before, facts_before = before[link.table]
+        for name, facts in facts_before.items():
+            changed = _changed(facts, after[link.table][2][name], {"nullable"})
+            if changed:
+                problems.append(f"{link.table}.{name}: changed by the fix: {', '.join(changed)}")
         if set(catalog) != columns_before:
             problems.append(f"{link.table}: columns {sorted(catalog)}, expected {sorted(columns_before)}")
         for column in (link.left_column, link.right_column):
@@ -272,12 +306,16 @@ def _fix(path: Path, source: bytes, line_length: int = 88):
     return result
 
 
+def _named(schema: Schema) -> tuple[Schema, Schema]:
+    """The schema to fix, and the one to import unfixed. SQLModel has one registry and one metadata per
+    process: there every import needs names of its own (a prefix); elsewhere they are the same."""
+    if schema.style != "sqlmodel":
+        return schema, schema
+    return with_prefix(schema, _unique_prefix()), with_prefix(schema, _unique_prefix())
+
+
 def check_generated_module(schema: Schema, workdir: Path, line_length: int = 88) -> None:
-    if schema.style == "sqlmodel":  # one global SQLModel registry: every import needs its own names
-        schema = with_prefix(schema, _unique_prefix())
-        original = with_prefix(schema, _unique_prefix())
-    else:
-        original = schema
+    schema, original = _named(schema)
     source = render(schema).encode()
     note(source.decode())
     stem = f"{schema.style}_{next(_counter)}"
@@ -287,7 +325,7 @@ def check_generated_module(schema: Schema, workdir: Path, line_length: int = 88)
         module, tables, engine, warned_before = load(original, before_path)
     except Exception as error:  # pragma: no cover - the generator's fault, not the fixer's
         raise AssertionError(f"generator bug: the unfixed module does not load: {error!r}") from error
-    shaped = shape(engine, tables)
+    shaped = shape(engine, tables, original.prefix)
     before = {new.table: shaped[old.table]
               for new, old in zip(schema.entities + schema.links, original.entities + original.links)}
 
@@ -341,11 +379,7 @@ def check_generated_project(schema: Schema, workdir: Path) -> None:
     """The schema split into a package (a module a class, base.py for what they share): run() on the
     project fixes each file as it fixes the one-module version's invariants, each file run alone gets
     the same bytes (the pre-commit case), a second run changes nothing, and the package imports."""
-    if schema.style == "sqlmodel":
-        schema = with_prefix(schema, _unique_prefix())
-        original = with_prefix(schema, _unique_prefix())
-    else:
-        original = schema
+    schema, original = _named(schema)
     n = next(_counter)
     before_root, root = workdir / f"project_before_{n}", workdir / f"project_{n}"
     _write_project(before_root, f"generated_before_{n}", render_project(original))
@@ -353,7 +387,7 @@ def check_generated_project(schema: Schema, workdir: Path) -> None:
         _, tables, engine, warned_before = load(original, (before_root, f"generated_before_{n}"))
     except Exception as error:  # pragma: no cover - the generator's fault, not the fixer's
         raise AssertionError(f"generator bug: the unfixed package does not load: {error!r}") from error
-    shaped = shape(engine, tables)
+    shaped = shape(engine, tables, original.prefix)
     before = {new.table: shaped[old.table]
               for new, old in zip(schema.entities + schema.links, original.entities + original.links)}
 
@@ -410,7 +444,7 @@ def _encoded(code: str) -> bytes:
         raise
 
 
-@_examples(2.5)
+@_examples(2.0)
 @pytest.mark.filterwarnings("ignore::SyntaxWarning")
 @given(code=python_code)
 def test_arbitrary_python_without_sqlalchemy_is_byte_identical(code):
@@ -426,7 +460,7 @@ MENTIONS = (
 )
 
 
-@_examples(1.5)
+@_examples(0.75)
 @pytest.mark.filterwarnings("ignore::SyntaxWarning")
 @given(code=python_code, mention=st.sampled_from(MENTIONS), at_end=st.booleans())
 def test_python_that_mentions_sqlalchemy_but_has_no_models_is_byte_identical(code, mention, at_end):
@@ -435,3 +469,35 @@ def test_python_that_mentions_sqlalchemy_but_has_no_models_is_byte_identical(cod
     if at_end and body and not body.endswith((b"\n", b"\r")):
         body += b"\n"
     check_untouched(body + mention if at_end else mention + body)
+
+
+# ------------------------------------------------------------------------------------------ known bugs
+# A minimal case of each bug the generator found and that is still open; the generator leaves the
+# spelling out (the flag in model_strategies) until it is fixed. strict: the fix turns this red, as a
+# reminder to turn the flag on and delete the test.
+
+COLLATED_PROSE = b'''\
+from sqlalchemy import Column, Integer, String
+from sqlalchemy.orm import declarative_base
+
+Base = declarative_base()
+
+
+class Note(Base):
+    __tablename__ = "notes"
+    __table_args__ = {"info": {"sqla-fix": "noqa: SQF005"}}
+    id = Column(Integer, primary_key=True)  # noqa: SQF005
+    body = Column(String(200, collation="NOCASE"))
+'''
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    'SQF003 replaces String(200, collation="NOCASE") by a bare `Text`: the collation is lost (comparisons '
+    'on the column turn case-sensitive); model_strategies.STRING_COLLATION'))
+def test_prose_column_keeps_its_collation(tmp_path):
+    path = tmp_path / "collated.py"
+    result = _fix(path, COLLATED_PROSE)
+    assert result.changed
+    path.write_bytes(result.fixed_source)
+    column = _import(path).Note.__table__.c.body
+    assert isinstance(column.type, sa.Text) and column.type.collation == "NOCASE"

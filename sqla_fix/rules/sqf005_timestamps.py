@@ -57,6 +57,9 @@ class EntityWithoutTimestamps(Rule):
               '    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())\n'
               'class C(Stamped, Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'),
         Valid('class A(Base):\n    __abstract__ = True\n    id: Mapped[int] = mapped_column(primary_key=True)\n'),
+        Valid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+              '    made: Mapped[datetime] = mapped_column("created_at", server_default=func.now())\n'
+              '    changed: Mapped[datetime] = mapped_column("updated_at", server_default=func.now())\n'),
         Valid('link = Table("link", Base.metadata, Column("a_id", ForeignKey("a.id"), primary_key=True),\n'
               '             Column("b_id", ForeignKey("b.id"), primary_key=True))\n'),
         Invalid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
