@@ -74,7 +74,7 @@ def main() -> None:
 )
 def check(paths, select, ignore, config_file, output_format) -> None:
     """Report findings as `path:line:col: CODE message`; exit 1 if there are any."""
-    results = run(list(paths), _config(paths, select, ignore, config_file))
+    results = run(list(paths), _config(paths, select, ignore, config_file), fixing=False)
     had_errors = _report_errors(results)
     findings = [finding for result in results for finding in result.findings]
     fixable = sum(finding.fixable for finding in findings)

@@ -209,11 +209,16 @@ def _verified(path: Path, old: cst.Module, new: cst.Module) -> bytes:
     return new.bytes
 
 
-def process(loaded: LoadedFile, picture: Picture, project: Project, config: Config) -> FileResult:
+def process(
+    loaded: LoadedFile, picture: Picture, project: Project, config: Config, fixing: bool = True
+) -> FileResult:
+    """The findings of one file; when `fixing`, also its fixed source and what remains after the fixes."""
     result = FileResult(loaded.path, original=loaded.source)
     findings, plan = decide(loaded, picture, config)
     result.findings = findings
     result.remaining = findings
+    if not fixing:
+        return result  # `check` needs no new source: no edits, no second parse
     current = loaded
     for _ in range(_MAX_PASSES):
         if not plan:
@@ -354,12 +359,13 @@ def on_large_stack(function, *args):
     return outcome["value"]
 
 
-def run(paths: list[Path], config: Config) -> list[FileResult]:
-    """Check (and plan the fixes of) the files under `paths`, with their projects' other files in view."""
-    return on_large_stack(_run, paths, config)
+def run(paths: list[Path], config: Config, fixing: bool = True) -> list[FileResult]:
+    """Check the files under `paths` (and, when `fixing`, make their fixed sources), with their projects'
+    other files in view."""
+    return on_large_stack(_run, paths, config, fixing)
 
 
-def _run(paths: list[Path], config: Config) -> list[FileResult]:
+def _run(paths: list[Path], config: Config, fixing: bool) -> list[FileResult]:
     targets, missing = discover(paths)
     results = [FileResult(path, error=reason) for path, reason in missing]
     loader = _Loader(targets, results)
@@ -406,7 +412,7 @@ def _run(paths: list[Path], config: Config) -> list[FileResult]:
         if file.path in failed:
             continue
         try:
-            results.append(process(file, picture, loader.project, config))
+            results.append(process(file, picture, loader.project, config, fixing))
         except LoadError as error:
             results.append(FileResult(file.path, original=file.source, error=str(error)))
         except (RecursionError, MemoryError):
