@@ -424,13 +424,13 @@ class ModuleCollector:
         """(canonical wrapper, inner expression) of Mapped[X] / WriteOnlyMapped[X] / DynamicMapped[X]."""
         if annotation is None:
             return None, None
+        quoted = literal_string(annotation) is not None
         annotation = _unstring(annotation)
         if isinstance(annotation, cst.Subscript) and len(annotation.slice) == 1:
             wrapper = self.resolver.canonical(annotation.value)
-            if wrapper is None and isinstance(annotation.value, cst.Name):
-                # inside a string annotation, names are not bound: go by the imported name's spelling
-                wrapper = {"Mapped": "sa.Mapped", "WriteOnlyMapped": "sa.WriteOnlyMapped",
-                           "DynamicMapped": "sa.DynamicMapped"}.get(annotation.value.value)
+            if wrapper is None and quoted and isinstance(annotation.value, cst.Name):
+                # inside a string annotation names carry no metadata: look the name up in the module's imports
+                wrapper = self.resolver.canonical_of_top_level_name(annotation.value.value)
             if wrapper in _MAPPED_ANNOTATIONS:
                 index = annotation.slice[0].slice
                 if isinstance(index, cst.Index):

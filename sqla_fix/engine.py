@@ -174,8 +174,14 @@ def collect(loaded: LoadedFile, project: Project) -> ModuleFacts:
     return loaded.facts
 
 
-def decide(loaded: LoadedFile, picture: Picture, config: Config) -> tuple[list[Reported], EditPlan]:
-    """Every finding of one file, and the plan of the fixes for those that have one."""
+def decide(
+    loaded: LoadedFile, picture: Picture, config: Config, plan: EditPlan | None = None, plan_for=lambda facts: None
+) -> tuple[list[Reported], EditPlan]:
+    """Every finding of one file, and the plan of the fixes for those that have one.
+
+    `plan_for(module facts)` gives the plan of another file of the run, for a fix that must also edit
+    there (a write-only collection's child key, in another module); None where that file is not fixed.
+    """
     context = RuleContext(
         module=loaded.module,
         facts=loaded.facts,
@@ -186,7 +192,8 @@ def decide(loaded: LoadedFile, picture: Picture, config: Config) -> tuple[list[R
         lines=loaded.module.code.splitlines(),
         config=config,
     )
-    plan = EditPlan()
+    plan = plan if plan is not None else EditPlan()
+    context.plan_for = lambda facts: plan if facts is loaded.facts else plan_for(facts)
     reported: list[Reported] = []
     for rule in RULES:
         if not config.enabled(rule.code):
@@ -210,29 +217,46 @@ def _verified(path: Path, old: cst.Module, new: cst.Module) -> bytes:
 
 
 def process(
-    loaded: LoadedFile, picture: Picture, project: Project, config: Config, fixing: bool = True
-) -> FileResult:
-    """The findings of one file; when `fixing`, also its fixed source and what remains after the fixes."""
-    result = FileResult(loaded.path, original=loaded.source)
-    findings, plan = decide(loaded, picture, config)
-    result.findings = findings
-    result.remaining = findings
-    if not fixing:
-        return result  # `check` needs no new source: no edits, no second parse
-    current = loaded
-    for _ in range(_MAX_PASSES):
-        if not plan:
+    files: list[LoadedFile], picture: Picture, project: Project, config: Config, fixing: bool = True
+) -> list[FileResult]:
+    """The findings of the files; when `fixing`, also their fixed sources and what remains after the fixes.
+
+    All files are decided before any is edited, because a fix may edit two files (see `decide`).
+    """
+    results = {file.path: FileResult(file.path, original=file.source) for file in files}
+    original = {file.path: file for file in files}
+    current = dict(original)
+    for round_number in range(_MAX_PASSES + 1):
+        plans = {path: EditPlan() for path in current if results[path].error is None}
+        by_module = {id(current[path].facts): plan for path, plan in plans.items()}
+        for path, plan in plans.items():
+            try:
+                findings, _ = decide(current[path], picture, config, plan, lambda facts: by_module.get(id(facts)))
+            except (RecursionError, MemoryError):
+                results[path].error = "cannot parse: nested too deeply"
+                continue
+            if round_number == 0:
+                results[path].findings = findings
+            results[path].remaining = findings
+        if not fixing or round_number == _MAX_PASSES or not any(plans.values()):
             break
-        layout = Layout(config.line_length, current.module.code.splitlines(), current.positions,
-                        current.module.default_indent)
-        new_source = _verified(current.path, loaded.module, apply(current.module, plan, layout))
-        current = parse(current.path, new_source)
-        project.add(current.index)
-        picture.add(collect(current, project))
+        for path, plan in plans.items():
+            if not plan or results[path].error is not None:
+                continue
+            file = current[path]
+            layout = Layout(config.line_length, file.module.code.splitlines(), file.positions, file.module.default_indent)
+            try:
+                new_source = _verified(path, original[path].module, apply(file.module, plan, layout))
+                current[path] = parse(path, new_source)
+            except LoadError as error:
+                results[path].error = str(error)
+                results[path].fixed_source = None
+                continue
+            project.add(current[path].index)
+            picture.add(collect(current[path], project))
+            results[path].fixed_source = new_source
         picture.link()
-        result.fixed_source = new_source
-        result.remaining, plan = decide(current, picture, config)
-    return result
+    return [results[file.path] for file in files]
 
 
 def process_source(path: Path, source: bytes, config: Config) -> FileResult:
@@ -245,7 +269,8 @@ def _process_source(path: Path, source: bytes, config: Config) -> FileResult:
     project = Project()
     project.add(loaded.index)
     picture = Picture([collect(loaded, project)])
-    return process(loaded, picture, project, config)
+    [result] = process([loaded], picture, project, config)
+    return result
 
 
 def _may_define_models(source: bytes) -> bool:
@@ -408,15 +433,7 @@ def _run(paths: list[Path], config: Config, fixing: bool) -> list[FileResult]:
             collect_or_report(file)
 
     picture = Picture([file.facts for file in loader.loaded.values() if file.facts is not None])
-    for file in target_files:
-        if file.path in failed:
-            continue
-        try:
-            results.append(process(file, picture, loader.project, config, fixing))
-        except LoadError as error:
-            results.append(FileResult(file.path, original=file.source, error=str(error)))
-        except (RecursionError, MemoryError):
-            results.append(FileResult(file.path, original=file.source, error="cannot parse: nested too deeply"))
+    results += process([f for f in target_files if f.path not in failed], picture, loader.project, config, fixing)
     return results + skipped
 
 

@@ -152,6 +152,15 @@ class Resolver:
                 return name
         return None
 
+    def canonical_of_top_level_name(self, name: str) -> str | None:
+        """What a module-level name is bound to (for names in string annotations, which have no metadata)."""
+        binding = self.index.bindings.get(name) if self.index is not None else None
+        if binding is None or binding.kind != "import":
+            return None
+        return canonical(binding.target) or (
+            canonical(self.project.resolve(binding.target).external or "") if self.project is not None else None
+        )
+
     def call_name(self, node: cst.CSTNode | None) -> str | None:
         """Canonical name of the function a call calls."""
         if isinstance(node, cst.Call):

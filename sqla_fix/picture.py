@@ -305,8 +305,9 @@ def classify(model: ModelClass, parents: list[ModelClass]) -> None:
         model.kind = ClassKind.ROOT
     elif declarative:
         model.kind = ClassKind.ABSTRACT if abstract else ClassKind.MAPPED
-    elif model.unresolved_bases and (model.has_tablename_attribute or model.has_table_attribute or model.columns):
-        # A base the run cannot read: the class maps a table, but its ancestry is unknown.
+    elif model.unresolved_bases and (model.columns or model.relationships):
+        # A base the run cannot read, but SQLAlchemy columns of its own: the class maps a table whose
+        # ancestry is unknown. (A `__tablename__` alone is a spelling, which any library may share.)
         model.kind = ClassKind.ABSTRACT if abstract else ClassKind.MAPPED
     elif model.columns or model.relationships:
         model.kind = ClassKind.MIXIN

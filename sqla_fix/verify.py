@@ -76,10 +76,15 @@ class _Comparison:
             return len(new.keywords) == 2 and len(defaults) == 1 and ast.dump(defaults[0]) == ast.dump(old)
         if old is None:
             return False
-        # String(n) -> Text
+        # String(n) -> Text, String(n, collation="x") -> Text(collation="x")
         old_type = self.name(old.func) if isinstance(old, ast.Call) else None
         if old_type in _TEXT_TYPES and self.name(new) == _TEXT_TYPES[old_type]:
             return True
+        if old_type in _TEXT_TYPES and isinstance(new, ast.Call) and self.name(new.func) == _TEXT_TYPES[old_type]:
+            kept = {k.arg: ast.dump(k.value) for k in old.keywords if k.arg != "length"}
+            if len(old.args) > 1:
+                kept["collation"] = ast.dump(old.args[1])
+            return not new.args and {k.arg: ast.dump(k.value) for k in new.keywords} == kept
         # backref="x" -> backref("x", cascade="all, delete-orphan")
         if isinstance(old, ast.Constant) and isinstance(new, ast.Call) and self.name(new.func) == "backref":
             return (
@@ -90,6 +95,8 @@ class _Comparison:
 
     def compare(self, old, new, path: str) -> str | None:
         if isinstance(old, ast.AST) and isinstance(new, ast.AST):
+            if isinstance(old, ast.Call) and isinstance(new, ast.Call) and self.replacement_is_ours(old, new):
+                return None
             if type(old) is not type(new):
                 if self.replacement_is_ours(old, new):
                     return None

@@ -19,7 +19,7 @@ STYLES = ("typed", "classic", "sa_alias", "flask", "sqlmodel", "imperative")
 # Spellings that hit bugs the generator found (now fixed); False leaves one out while a bug is open.
 FLASK_MODEL_ALIAS = True  # `Model = db.Model; class User(Model)`: SQF005 took Model for another file's base
 KEYED_TIMESTAMPS = True  # `ts_created = Column("created_at", ...)`: SQF005 added a second created_at column
-STRING_COLLATION = False  # String(100, collation="NOCASE"): SQF003 writes Text, the collation is lost
+STRING_COLLATION = True  # String(100, collation="NOCASE"): SQF003 wrote a bare Text, losing the collation
 
 
 @dataclass(frozen=True)
@@ -439,7 +439,7 @@ class _Spell:
         return f"{self.typing('Optional')}[{inner}]"
 
     def header(self) -> list[str]:
-        lines = [f'"""Generated {self.style} models."""']
+        lines = ['"""Generated models."""']
         if self.schema.future:
             lines.append("from __future__ import annotations")
         if self.typing_names:

@@ -107,6 +107,8 @@ class RuleContext:
         self.positions = positions
         self.lines = lines
         self.config = config
+        # The plan of another file of the run (None where it is only read), for a fix that edits there too.
+        self.plan_for: Callable[[ModuleFacts], EditPlan | None] = lambda facts: None
 
     # -- what the rules look at ---------------------------------------------------------------------------
     def owners(self) -> Iterator[Owner]:

@@ -133,13 +133,21 @@ def _sqlmodel_text(context: RuleContext, column):
 
 def _to_text(context: RuleContext, type_call, replacement: str):
     func = type_call.func if hasattr(type_call, "func") else type_call
+    # Whatever else String() was given stays: String(200, collation="NOCASE") -> Text(collation="NOCASE")
+    kept = []
+    if isinstance(type_call, cst.Call):
+        positional = [a.value for a in type_call.args if a.keyword is None]
+        if len(positional) > 1:
+            kept.append(f"collation={cst.Module([]).code_for_node(positional[1])}")
+        kept += [cst.Module([]).code_for_node(a).rstrip(", ") for a in type_call.args
+                 if a.keyword is not None and a.keyword.value != "length"]
 
     def fix(plan) -> bool:
         imports: list[tuple[str, str]] = []
         spelled = context.spelling.sqlalchemy(replacement, prefix_of(func), imports)
         if spelled is None:
             return False
-        plan.replace(type_call, spelled)
+        plan.replace(type_call, f"{spelled}({', '.join(kept)})" if kept else spelled)
         for module, name in imports:
             plan.add_import(module, name)
         return True

@@ -22,6 +22,10 @@ Delete-orphan means "the child cannot exist without its parent". It is applied o
 Everywhere else it is reported and left alone. Never on the many-to-one side, never with
 ``secondary=`` (delete-orphan on many-to-many raises), ``viewonly=True``, or an explicit ``cascade=``.
 
+When the child's key is in a file the run only reads (pre-commit passes one changed file), a
+write-only collection is reported, not fixed: ``passive_deletes=True`` without ``ON DELETE CASCADE``
+on the key would make every delete fail. Run on both files to fix them together.
+
 A write-only many-to-many (``WriteOnlyMapped`` with ``secondary=``) raises on ``session.delete()``
 for the same reason as a write-only one-to-many; it gets ``passive_deletes=True`` and
 ``ondelete="CASCADE"`` on the link table's keys to this table (link rows never outlive either side,
@@ -114,7 +118,7 @@ class ParentWithoutCascade(Rule):
         write_only = relationship.collection == "write_only"
         quote = _quote(relationship.call)
 
-        def make_fix(fk_column):
+        def make_fix(declaring, fk_column):
             fk = fk_column.foreign_keys[0]
             if write_only and fk.ondelete and fk.ondelete.upper() != "CASCADE":
                 return (f'`{target.name}.{fk_column.name}` has ondelete="{fk.ondelete}", and a write-only '
@@ -124,12 +128,18 @@ class ParentWithoutCascade(Rule):
                 if model.sqlmodel:
                     _sqlmodel_cascade(plan, relationship.call, quote)
                     return True
+                key_plan = None
+                if write_only and fk.ondelete is None:
+                    # passive_deletes without ON DELETE CASCADE is a trap (IntegrityError): both or neither,
+                    # the key's file possibly another one of the run
+                    key_plan = context.plan_for(declaring.module) if isinstance(declaring, ModelClass) else plan
+                    if key_plan is None or fk.call is None:
+                        return False
                 plan.add_keyword(relationship.call, "cascade", f"{quote}{CASCADE}{quote}")
-                if write_only:
-                    if "passive_deletes" not in keywords:
-                        plan.add_keyword(relationship.call, "passive_deletes", "True")
-                    if fk.ondelete is None and fk.call is not None:
-                        plan.add_keyword(fk.call, "ondelete", f"{quote}CASCADE{quote}")
+                if write_only and "passive_deletes" not in keywords:
+                    plan.add_keyword(relationship.call, "passive_deletes", "True")
+                if key_plan is not None:
+                    key_plan.add_keyword(fk.call, "ondelete", f"{quote}CASCADE{quote}")
                 return True
 
             return fix
@@ -194,7 +204,7 @@ class ParentWithoutCascade(Rule):
         where = f"`{parent.name}.{collection_name}` (backref of `{child.name}.{relationship.name}`)"
         quote = _quote(relationship.call)
 
-        def make_fix(_fk_column):
+        def make_fix(_declaring, _fk_column):
             def fix(plan) -> bool:
                 if backref_call is not None:
                     plan.add_keyword(backref_call, "cascade", f"{quote}{CASCADE}{quote}")
@@ -220,7 +230,7 @@ class ParentWithoutCascade(Rule):
         flaw = f"Collection {where} has no cascade: deleting the `{parent.name}` "
         named = named_columns(relationship.keywords.get("foreign_keys"))
         verdict = self._verdict(context, parent, child, named)
-        fix = verdict if isinstance(verdict, str) else make_fix(verdict)
+        fix = verdict if isinstance(verdict, str) else make_fix(*verdict)
         if isinstance(fix, str):
             return Finding(self.code, relationship.statement,
                            f"{flaw}leaves its `{child.name}` rows behind; not fixed: {fix}")
@@ -250,7 +260,7 @@ class ParentWithoutCascade(Rule):
         return None
 
     def _verdict(self, context, parent: ModelClass, child: ModelClass, named: set[str] | None):
-        """The child's foreign-key column when delete-orphan is right, else the reason it is not."""
+        """(declaring class, the child's foreign-key column) when delete-orphan is right, else why not."""
         if child is parent:
             return "it is self-referencing (deleting a node would delete its whole subtree)"
         every_key = foreign_keys_to(context.picture, child, parent)
@@ -267,7 +277,7 @@ class ParentWithoutCascade(Rule):
         noun = head_noun_matches(child.name, context.config.record_nouns)
         if noun is not None:
             return f"`{child.name}` rows are records ({noun}) that should outlive their `{parent.name}`"
-        return column
+        return declaring, column
 
 
 def _sqlmodel_cascade(plan, call: cst.Call, quote: str) -> None:
