@@ -421,8 +421,8 @@ def check_generated_project(schema: Schema, workdir: Path) -> None:
     assert not problems, "\n".join(problems)
 
 
-# A write-only collection whose children live in another file: off until the child's key gets its
-# ondelete="CASCADE" there too (test_write_only_collection_across_files_gets_ondelete_cascade).
+# A write-only collection whose children live in another file: fixed by a run over the project, but
+# each file run alone gets another result (test_write_only_across_files_run_alone_matches_the_project).
 WRITE_ONLY_ACROSS_FILES = False
 
 
@@ -595,3 +595,16 @@ def test_write_only_collection_across_files_gets_ondelete_cascade(tmp_path):
     fixed = _run([tmp_path])
     assert b"passive_deletes=True" in fixed[paths["user.py"].resolve()]
     assert b'ondelete="CASCADE"' in (fixed[paths["post.py"].resolve()] or b"")
+
+
+def test_write_only_across_files_run_alone_is_reported_not_half_fixed(tmp_path):
+    """The one documented exception to "a file alone gets the whole project's result": a write-only
+    collection whose child key is in another file needs edits in both files (passive_deletes=True alone
+    would make every delete fail), so a run that may write only one of them reports instead."""
+    paths = _write_project(tmp_path, "blog", WRITE_ONLY_PROJECT)
+    alone = [r for r in run([paths["user.py"]], Config()) if r.path == paths["user.py"]][0]
+    assert b"passive_deletes" not in (alone.fixed_source or b"")
+    [finding] = [f for f in alone.findings if f.code == "SQF004"]
+    assert not finding.fixable
+    whole = _run([tmp_path])
+    assert b"passive_deletes=True" in whole[paths["user.py"].resolve()]
