@@ -3,9 +3,11 @@
 A `Schema` is what a model module declares, independent of how it is spelled: entity tables (an id
 primary key, string columns with prose or short names, foreign keys to earlier tables or to their own,
 parent-side collections, indexes and unique constraints), many-to-many link tables and an optional
-timestamp mixin. `render(schema)` writes it in the schema's style; the property tests import the fixed
-module and check the schema it creates against what the rules say it must be (`expected_not_null`,
-`expect_text`, `expect_cascade`).
+timestamp mixin, with the ways authors spell them (Optional/Union/`| None`, backrefs, write-only and
+dynamic collections, foreign_keys=, import aliases, tabs, CRLF, one argument a line, classes in any
+order, ...). `render(schema)` writes it as one module in the schema's style, `render_project(schema)`
+as a package of modules; the property tests import the fixed code and check the schema it creates
+against what the rules say it must be (`expected_not_null`, `expect_text`, `expect_cascade`).
 """
 
 from __future__ import annotations
