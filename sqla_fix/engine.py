@@ -285,7 +285,8 @@ def _may_define_models(source: bytes) -> bool:
 class _Loader:
     """Parses the files of a run once each: the targets, and of the rest of their projects what they need."""
 
-    def __init__(self, targets: list[Path], results: list[FileResult]):
+    def __init__(self, targets: list[Path], results: list[FileResult], max_file_size: int):
+        self.max_file_size = max_file_size
         self.project = Project()
         self.loaded: dict[Path, LoadedFile] = {}
         self.results = results
@@ -310,9 +311,11 @@ class _Loader:
     def _context_source(self, path: Path) -> bytes | None:
         if path not in self._context_sources:
             try:
-                self._context_sources[path] = read(path)
+                source = read(path)
             except LoadError:
-                self._context_sources[path] = None  # its own run reports it
+                source = None  # its own run reports it
+            # a generated module is not worth the time (nor, for its own run, fixable)
+            self._context_sources[path] = source if source is None or len(source) <= self.max_file_size else None
         return self._context_sources[path]
 
     def follow_imports(self, files: list[LoadedFile]) -> list[LoadedFile]:
@@ -393,7 +396,7 @@ def run(paths: list[Path], config: Config, fixing: bool = True) -> list[FileResu
 def _run(paths: list[Path], config: Config, fixing: bool) -> list[FileResult]:
     targets, missing = discover(paths)
     results = [FileResult(path, error=reason) for path, reason in missing]
-    loader = _Loader(targets, results)
+    loader = _Loader(targets, results, config.max_file_size)
     skipped: list[FileResult] = []
     for path in targets:
         try:
