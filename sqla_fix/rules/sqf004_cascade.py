@@ -72,6 +72,12 @@ class ParentWithoutCascade(Rule):
                 '    cs: Mapped[list["C"]] = relationship(cascade="all, delete-orphan")\n'
                 'class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
                 '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"))\n'),
+        Invalid('link = Table("link", Base.metadata,\n'
+                '             Column("p_id", ForeignKey("p.id", ondelete="RESTRICT"), primary_key=True),\n'
+                '             Column("t_id", ForeignKey("t.id"), primary_key=True))\n'
+                'class P(Base):\n    __tablename__ = "p"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    ts: WriteOnlyMapped["T"] = relationship(secondary=link)\n'
+                'class T(Base):\n    __tablename__ = "t"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'),
         Invalid('class Customer(Base):\n    __tablename__ = "customers"\n'
                 '    id: Mapped[int] = mapped_column(primary_key=True)\n'
                 '    orders: Mapped[list["Order"]] = relationship()\n'
