@@ -421,8 +421,9 @@ def check_generated_project(schema: Schema, workdir: Path) -> None:
     assert not problems, "\n".join(problems)
 
 
-# A write-only collection whose children live in another file: fixed by a run over the project, but
-# each file run alone gets another result (test_write_only_across_files_run_alone_matches_the_project).
+# A write-only collection whose children live in another file is the README's one exception to "a file
+# alone gets the project's result" (test_write_only_across_files_run_alone_is_reported_not_half_fixed):
+# the project property generates plain lists in its place.
 WRITE_ONLY_ACROSS_FILES = False
 
 
