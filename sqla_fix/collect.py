@@ -252,8 +252,6 @@ class ModuleCollector:
         column.call = value
         column.constructor = "sqlmodel.Field"
         column.keywords = keywords_of(value)
-        if "sa_column" in column.keywords:
-            column.keywords["sa_column"] = column.keywords["sa_column"]  # mapped by its own Column: not ours
         table = literal_string(column.keywords.get("foreign_key"))
         if table is not None:
             column.foreign_keys.append(ForeignKeyFact(

@@ -229,9 +229,13 @@ def process(
     for round_number in range(_MAX_PASSES + 1):
         plans = {path: EditPlan() for path in current if results[path].error is None}
         by_module = {id(current[path].facts): plan for path, plan in plans.items()}
+
+        def plan_for(facts, plans_by_module=by_module):
+            return plans_by_module.get(id(facts))
+
         for path, plan in plans.items():
             try:
-                findings, _ = decide(current[path], picture, config, plan, lambda facts: by_module.get(id(facts)))
+                findings, _ = decide(current[path], picture, config, plan, plan_for)
             except (RecursionError, MemoryError):
                 results[path].error = "cannot parse: nested too deeply"
                 continue
