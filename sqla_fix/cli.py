@@ -26,7 +26,7 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     return [code.strip().upper() for value in values for code in value.split(",") if code.strip()]
 
 
-def _config(paths: tuple[Path, ...], select, ignore, config_file) -> Config:
+def _config(paths: tuple[Path, ...], select, ignore, config_file, unsafe_fixes: bool | None = None) -> Config:
     try:
         config = load_config(list(paths), config_file)
     except ConfigError as error:
@@ -34,7 +34,19 @@ def _config(paths: tuple[Path, ...], select, ignore, config_file) -> Config:
     if select:
         config.select = _codes(select)
     config.ignore = [*config.ignore, *_codes(ignore)]
+    if unsafe_fixes is not None:
+        config.unsafe_fixes = unsafe_fixes
     return config
+
+
+def _fix_summary(findings, config: Config) -> str:
+    """How many findings `fix` applies, and how many more `--unsafe-fixes` would (ruff's wording)."""
+    safe = sum(f.fix == "safe" for f in findings)
+    unsafe = sum(f.fix == "unsafe" for f in findings)
+    if config.unsafe_fixes:
+        return f"{safe + unsafe} fixable with `sqla-fix fix --unsafe-fixes` ({unsafe} of them unsafe)"
+    more = f"; {unsafe} more with `--unsafe-fixes`" if unsafe else ""
+    return f"{safe} fixable with `sqla-fix fix`{more}"
 
 
 def _report_errors(results: list[FileResult]) -> bool:
@@ -51,6 +63,11 @@ def _plural(count: int, word: str) -> str:
 _paths = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 _select = click.option("--select", multiple=True, metavar="CODES", help="Only these rule codes (comma-separated).")
 _ignore = click.option("--ignore", multiple=True, metavar="CODES", help="Skip these rule codes (comma-separated).")
+_unsafe_fixes = click.option(
+    "--unsafe-fixes/--no-unsafe-fixes", default=None,
+    help="Also apply fixes that change behaviour (NOT NULL rejects inserts, a cascade deletes rows); "
+    "default: unsafe-fixes in [tool.sqla-fix], else off.",
+)
 _config_option = click.option(
     "--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="pyproject.toml to read [tool.sqla-fix] from (default: the nearest one).",
@@ -72,12 +89,13 @@ def main() -> None:
     "--output-format", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
     help="text: path:line:col: CODE message; json: a list of objects; github: workflow annotations.",
 )
-def check(paths, select, ignore, config_file, output_format) -> None:
-    """Report findings as `path:line:col: CODE message`; exit 1 if there are any."""
-    results = run(list(paths), _config(paths, select, ignore, config_file), fixing=False)
+@_unsafe_fixes
+def check(paths, select, ignore, config_file, output_format, unsafe_fixes) -> None:
+    """Report findings as `path:line:col: CODE [kind of fix] message`; exit 1 if there are any."""
+    config = _config(paths, select, ignore, config_file, unsafe_fixes)
+    results = run(list(paths), config, fixing=False)
     had_errors = _report_errors(results)
     findings = [finding for result in results for finding in result.findings]
-    fixable = sum(finding.fixable for finding in findings)
     if output_format != "text":
         _print_machine_readable(findings, output_format)
         sys.exit(EXIT_ERROR if had_errors else EXIT_FINDINGS if findings else EXIT_CLEAN)
@@ -86,7 +104,7 @@ def check(paths, select, ignore, config_file, output_format) -> None:
     if findings:
         files = len({finding.path for finding in findings})
         click.echo(f"Found {_plural(len(findings), 'finding')} in {_plural(files, 'file')} "
-                   f"({fixable} fixable with `sqla-fix fix`).")
+                   f"({_fix_summary(findings, config)}).")
     elif not had_errors:
         click.echo("All checks passed.")
     sys.exit(EXIT_ERROR if had_errors else EXIT_FINDINGS if findings else EXIT_CLEAN)
@@ -99,9 +117,12 @@ def check(paths, select, ignore, config_file, output_format) -> None:
 @_config_option
 @click.option("--diff", is_flag=True, help="Print the changes as a unified diff; write nothing.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when any file was rewritten.")
-def fix(paths, select, ignore, config_file, diff, exit_non_zero_on_fix) -> None:
-    """Rewrite the files in place; report what has no automatic fix."""
-    results = run(list(paths), _config(paths, select, ignore, config_file))
+@_unsafe_fixes
+def fix(paths, select, ignore, config_file, diff, exit_non_zero_on_fix, unsafe_fixes) -> None:
+    """Rewrite the files in place with the safe fixes (and the unsafe ones, with --unsafe-fixes);
+    report what is not fixed."""
+    config = _config(paths, select, ignore, config_file, unsafe_fixes)
+    results = run(list(paths), config)
     changed = [result for result in results if result.changed and not result.error]
     if diff:
         _print_diffs(changed)
@@ -124,8 +145,10 @@ def fix(paths, select, ignore, config_file, diff, exit_non_zero_on_fix) -> None:
         click.echo(str(finding))
     written = [result for result in changed if not result.error]
     fixed = sum(len(result.fixed) for result in written)
+    held_back = sum(f.fix == "unsafe" for f in remaining)
+    hint = f" ({held_back} of them with an unsafe fix: `--unsafe-fixes`)" if held_back else ""
     click.echo(f"Fixed {_plural(fixed, 'finding')} in {_plural(len(written), 'file')}; "
-               f"{len(remaining)} remaining without an automatic fix.")
+               f"{len(remaining)} remaining{hint}.")
     if written:
         click.echo("Every fix changes the schema: generate and review a migration "
                    "(alembic revision --autogenerate).")
@@ -141,7 +164,7 @@ def _print_machine_readable(findings, output_format: str) -> None:
         click.echo(json.dumps(
             [
                 {"path": str(f.path), "line": f.line, "column": f.column, "code": f.code, "message": f.message,
-                 "fixable": f.fixable}
+                 "fixable": f.fixable, "fix": f.fix}
                 for f in findings
             ],
             indent=2,

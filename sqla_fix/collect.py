@@ -87,7 +87,9 @@ def assignment_kind(resolver: Resolver, value) -> str:
     if called in _DECLARATIVE_FACTORIES or (
         isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "generate_base"
     ):
-        return "root"
+        # `declarative_base(cls=Mixin)` gives every class the mixin's columns, which we may not see
+        opened = any(arg.star == "**" or (arg.keyword is not None and arg.keyword.value == "cls") for arg in value.args)
+        return "root-open" if opened else "root"
     if called in ("sa.Table", "flask.db.Table"):
         return "table"
     return "other"
@@ -118,12 +120,25 @@ class ModuleCollector:
         kind = assignment_kind(self.resolver, value)
         if kind == "flask":
             self.resolver.flask_handles.add(name)
-        elif kind == "root":
+        elif kind in ("root", "root-open"):
             self.resolver.root_names.add(name)
+            if kind == "root-open":
+                self.resolver.open_roots.add(name)
+        elif isinstance(value, cst.Call) and self.resolver.is_partial(value.func):
+            self._collect_partial(name, value)
         elif kind == "table":
             self._collect_table(name, value, statement)
         elif self.resolver.call_name(value) == "sa.Index":
             self._collect_module_index(value)
+
+    def _collect_partial(self, name: str, call: cst.Call) -> None:
+        """`Column = partial(db.Column, nullable=False)`: calls of `Column` are columns with those keywords."""
+        positional = positional_of(call)
+        wrapped = self.resolver.canonical(positional[0]) if positional else None
+        if wrapped in (*_COLUMN_CALLS, *_RELATIONSHIP_CALLS, "sa.ForeignKey") and not any(
+            arg.star for arg in call.args
+        ) and len(positional) == 1:
+            self.resolver.partials[name] = (wrapped, keywords_of(call))
 
     def _collect_module_index(self, call: cst.Call) -> None:
         if self.resolver.call_name(call) != "sa.Index":
@@ -176,6 +191,9 @@ class ModuleCollector:
                 model.canonical_bases.add(canonical)
             elif self.resolver.is_root(arg.value):
                 model.root_base = True
+                if self.resolver.is_open_root(arg.value):
+                    code = cst.Module([]).code_for_node(arg.value)
+                    model.unresolved_bases.append(f"{code} (made by declarative_base(cls=...), whose columns are not read)")
             elif (ref := self.resolver.class_ref(arg.value)) is not None:
                 model.base_refs.append(ref)
             else:
@@ -194,6 +212,9 @@ class ModuleCollector:
                 if statement.name.value == "__tablename__":
                     model.has_tablename_attribute = True
                     model.tablename_rule = _tablename_rule(statement)
+                elif statement.name.value == "__table_args__":
+                    model.table_args_unknown = True
+                model.validated |= self._validated_names(statement)
                 continue
             assignment = _assignment(_single_statement(statement))
             if assignment is None:
@@ -211,7 +232,7 @@ class ModuleCollector:
                 model.has_table_attribute = True
                 continue
             if name == "__table_args__":
-                self._collect_table_args(model, value)
+                model.table_args_unknown = not self._collect_table_args(model, value)
                 continue
             wrapper, inner = self._mapped_annotation(annotation)
             if wrapper is not None:
@@ -224,6 +245,7 @@ class ModuleCollector:
                 optional = _is_optional(inner) if wrapper is not None else None
                 column = self._column(value, name, statement, style, optional)
                 if column is not None:
+                    column.python_type = _annotation_name(inner) if wrapper is not None else None
                     column.order = order
                     model.columns[name] = column
                     model.last_column_statement = statement
@@ -252,6 +274,10 @@ class ModuleCollector:
         column.call = value
         column.constructor = "sqlmodel.Field"
         column.keywords = keywords_of(value)
+        column.star_kwargs = any(arg.star == "**" for arg in value.args)
+        inner = column.keywords.get("sa_column")
+        if self.resolver.call_name(inner) == "sa.Column":
+            column.sa_column = self._column(inner, name, statement, Style.CLASSIC, None)
         table = literal_string(column.keywords.get("foreign_key"))
         if table is not None:
             column.foreign_keys.append(ForeignKeyFact(
@@ -279,14 +305,36 @@ class ModuleCollector:
         return RelationshipFact(
             name=name, statement=statement, call=call, target=_annotation_name(element),
             collection=collection, scalar_annotation=collection is None, keywords=keywords,
+            star_kwargs=any(arg.star == "**" for arg in call.args) or (
+                options is not None and not isinstance(options, cst.Dict)),
         )
 
-    def _collect_table_args(self, model: ModelClass, value) -> None:
-        elements = value.elements if isinstance(value, (cst.Tuple, cst.List)) else []
-        for element in elements:
+    def _collect_table_args(self, model: ModelClass, value) -> bool:
+        """Read `__table_args__`; False when it cannot be read whole (a name, a call, `*other`)."""
+        if isinstance(value, cst.Dict):
+            return not any(isinstance(e, cst.StarredDictElement) for e in value.elements)
+        if not isinstance(value, (cst.Tuple, cst.List)):
+            return False
+        known = True
+        for element in value.elements:
+            if isinstance(element, cst.StarredElement):
+                known = False
+                continue
             constraint = self._constraint(element.value)
             if constraint is not None:
                 model.constraints.append(constraint)
+            elif not isinstance(element.value, cst.Dict) and self.resolver.call_name(element.value) is None:
+                known = False  # an expression we cannot read may be an index
+        return known
+
+    def _validated_names(self, function: cst.FunctionDef) -> set[str]:
+        """Attributes named by `@validates("a", "b")` on a method."""
+        names: set[str] = set()
+        for decorator in function.decorators:
+            call = decorator.decorator
+            if isinstance(call, cst.Call) and self.resolver.call_name(call) == "sa.validates":
+                names.update(n for n in map(literal_string, positional_of(call)) if n)
+        return names
 
     def _constraint(self, expression) -> ConstraintFact | None:
         called = self.resolver.call_name(expression)
@@ -344,7 +392,9 @@ class ModuleCollector:
         column = ColumnFact(name=name, statement=statement, call=call, style=style, annotation_optional=optional)
         column.db_name = db_name or name
         column.constructor = self.resolver.call_name(call)
-        column.keywords = keywords_of(call)
+        partial = self.resolver.partial_of(call)
+        column.keywords = {**(partial[1] if partial else {}), **keywords_of(call)}
+        column.star_kwargs = any(arg.star == "**" for arg in call.args)
         for expression in positional:
             called = self.resolver.call_name(expression)
             if called == "sa.ForeignKey":
@@ -359,8 +409,10 @@ class ModuleCollector:
             if isinstance(column.type_call, cst.Call):
                 column.type_name = self.resolver.canonical(column.type_call.func)
                 type_args = positional_of(column.type_call)
-                length = keywords_of(column.type_call).get("length")
-                column.type_length = literal_int(type_args[0] if type_args else length)
+                length = type_args[0] if type_args else keywords_of(column.type_call).get("length")
+                column.type_length = literal_int(length)
+                if length is not None and column.type_length is None:
+                    column.length_named = cst.Module([]).code_for_node(length)
             else:
                 column.type_name = self.resolver.canonical(column.type_call)
         return column
@@ -386,7 +438,8 @@ class ModuleCollector:
         )
 
     def _relationship(self, name, call, statement, wrapper, inner) -> RelationshipFact:
-        keywords = keywords_of(call)
+        partial = self.resolver.partial_of(call)
+        keywords = {**(partial[1] if partial else {}), **keywords_of(call)}
         secondary = keywords.get("secondary")
         if isinstance(secondary, cst.Name):
             self.facts.secondary_names.add(secondary.value)
@@ -416,6 +469,7 @@ class ModuleCollector:
             collection=collection,
             scalar_annotation=scalar,
             keywords=keywords,
+            star_kwargs=any(arg.star == "**" for arg in call.args),
         )
 
     def _mapped_annotation(self, annotation):

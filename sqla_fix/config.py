@@ -36,6 +36,20 @@ RECORD_NOUNS = [
     "audit_log", "log", "event", "receipt", "refund", "charge", "payout", "transfer", "statement",
 ]
 
+# Entities in their own right: taking one out of a parent's collection must not delete it (a team's
+# members are user accounts). Matched on the child class's head noun.
+ENTITY_NOUNS = [
+    "user", "account", "member", "player", "customer", "client", "employee", "person", "people", "profile",
+    "contact", "organization", "organisation", "company", "tenant", "team", "group", "owner", "author",
+    "student", "teacher", "patient", "vendor", "supplier", "partner", "agent", "staff", "admin", "device",
+]
+# Lookup tables: deleting a category, a type or a priority must not delete what refers to it.
+LOOKUP_NOUNS = [
+    "type", "kind", "category", "status", "state", "priority", "severity", "level", "role", "group", "tag",
+    "label", "tier", "plan", "class", "genre", "language", "country", "currency", "region", "source",
+    "stage", "phase", "classification", "visibility",
+]
+
 
 @dataclass
 class Config:
@@ -45,9 +59,12 @@ class Config:
     short_names: list[str] = field(default_factory=lambda: list(SHORT_NAMES))
     optional_foreign_keys: list[str] = field(default_factory=lambda: list(OPTIONAL_FOREIGN_KEYS))
     record_nouns: list[str] = field(default_factory=lambda: list(RECORD_NOUNS))
+    entity_nouns: list[str] = field(default_factory=lambda: list(ENTITY_NOUNS))
+    lookup_nouns: list[str] = field(default_factory=lambda: list(LOOKUP_NOUNS))
     exclude: list[str] = field(default_factory=list)
     line_length: int = 88  # for the columns we add; [tool.ruff] or [tool.black] line-length when set
     max_file_size: int = 1_000_000  # bytes: larger files are generated, not written by hand; reported, not fixed
+    unsafe_fixes: bool = False  # also apply the fixes that change behaviour (NOT NULL, cascades)
 
     def enabled(self, code: str) -> bool:
         if self.select and not any(code.startswith(prefix) for prefix in self.select):
@@ -58,9 +75,13 @@ class Config:
     def from_table(cls, table: dict) -> "Config":
         """Keys as in pyproject (`prose-names`); `extend-<key>` adds to the default list."""
         config = cls()
-        known = {f.name.replace("_", "-"): f.name for f in fields(cls) if f.name not in ("line_length", "max_file_size")}
+        scalars = {"line-length": int, "max-file-size": int, "unsafe-fixes": bool}
+        known = {f.name.replace("_", "-"): f.name for f in fields(cls) if f.name.replace("_", "-") not in scalars}
         for key, value in table.items():
-            if key in ("line-length", "max-file-size") and isinstance(value, int):
+            if key in scalars:
+                wanted = scalars[key]
+                if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
+                    raise ConfigError(f"{key} must be {'true or false' if wanted is bool else 'an integer'}")
                 setattr(config, key.replace("-", "_"), value)
                 continue
             extend = key.startswith("extend-")

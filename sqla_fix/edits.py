@@ -7,6 +7,7 @@ layout the file already uses (one argument per line with a trailing comma stays 
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -66,9 +67,14 @@ class Layout:
 
 
 def apply(module: cst.Module, plan: EditPlan, layout: Layout | None = None) -> cst.Module:
+    clean = _formatter_clean_statements(plan, layout) if layout else {}
     wrapped = _calls_to_wrap(plan, layout) if layout else {}
-    module = module.visit(_Applier(plan, wrapped, layout))
-    return add_imports(module, plan.imports)
+    if clean:  # those statements get the formatter's layout as a whole, once edited
+        covered = {line for statement in clean for line in _lines_of(layout.positions[statement])}
+        wrapped = {call: indent for call, indent in wrapped.items()
+                   if layout.positions[call].start.line not in covered}
+    module = module.visit(_Applier(plan, wrapped, layout, clean))
+    return add_imports(module, plan.imports, layout.line_length if layout else None)
 
 
 def _calls_to_wrap(plan: EditPlan, layout: Layout) -> dict[cst.Call, str]:
@@ -156,11 +162,18 @@ def wrap_call(call: cst.Call, indentation: str, unit: str, line_length: int) -> 
 
 
 class _Applier(cst.CSTTransformer):
-    def __init__(self, plan: EditPlan, wrapped: dict[cst.Call, str], layout: Layout | None):
+    def __init__(
+        self,
+        plan: EditPlan,
+        wrapped: dict[cst.Call, str],
+        layout: Layout | None,
+        clean: dict[cst.SimpleStatementLine, str] | None = None,
+    ):
         super().__init__()
         self.plan = plan
         self.wrapped = wrapped
         self.layout = layout
+        self.clean = clean or {}
 
     def on_leave(self, original_node, updated_node):
         replacement = self.plan.replacements.get(original_node)
@@ -181,6 +194,8 @@ class _Applier(cst.CSTTransformer):
                 updated_node = wrap_call(
                     updated_node, self.wrapped[original_node], self.layout.unit, self.layout.line_length
                 )
+        if isinstance(original_node, cst.SimpleStatementLine) and original_node in self.clean:
+            updated_node = _reformatted(updated_node, self.clean[original_node], self.layout)
         if isinstance(original_node, cst.IndentedBlock):
             updated_node = self._insert_statements(original_node, updated_node)
         return super().on_leave(original_node, updated_node)
@@ -220,6 +235,19 @@ def _inner_separator(items, opening: cst.BaseParenthesizableWhitespace) -> cst.C
     return cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
 
 
+def _hugged(items, opening: cst.BaseParenthesizableWhitespace, closing: cst.BaseParenthesizableWhitespace) -> bool:
+    """The items stand together on one line between a line break after the opening bracket and one before
+    the closing bracket (black's layout of a call that does not fit on its line), with no comment."""
+    if not (isinstance(opening, cst.ParenthesizedWhitespace) and isinstance(closing, cst.ParenthesizedWhitespace)):
+        return False
+    if opening.first_line.comment or opening.empty_lines or closing.first_line.comment or closing.empty_lines:
+        return False
+    return not any(
+        isinstance(item.comma, cst.Comma) and isinstance(item.comma.whitespace_after, cst.ParenthesizedWhitespace)
+        for item in items[:-1]
+    ) and not isinstance(items[-1].comma, cst.Comma)
+
+
 def append_arguments(call: cst.Call, new_args: list[cst.Arg]) -> cst.Call:
     args = list(call.args)
     for new in new_args:
@@ -230,7 +258,10 @@ def append_arguments(call: cst.Call, new_args: list[cst.Arg]) -> cst.Call:
         trailing = isinstance(last.comma, cst.Comma)
         closing = last.comma.whitespace_after if trailing else last.whitespace_after_arg
         inner = _inner_separator(args, call.whitespace_before_args)
-        if isinstance(closing, cst.ParenthesizedWhitespace):
+        if _hugged(args, call.whitespace_before_args, closing):
+            # `f(\n    a, b\n)`: the arguments share a line of their own, and the new one joins them there.
+            inner = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        if isinstance(closing, cst.ParenthesizedWhitespace) and not _hugged(args, call.whitespace_before_args, closing):
             # The closing parenthesis sits on a line of its own: the new argument gets a line of its own,
             # and a comment that followed the last argument stays with it.
             inner_ws = inner.whitespace_after
@@ -258,12 +289,421 @@ def append_arguments(call: cst.Call, new_args: list[cst.Arg]) -> cst.Call:
     return call.with_changes(args=args)
 
 
+# -- the formatter's layout ----------------------------------------------------------------------------
+# A statement laid out as ruff format (black's style) lays it out gets, once edited, the layout ruff format
+# gives the edited statement, so that a formatter-clean file stays clean. What is modelled: calls (on one
+# line if they fit, else the arguments on one line of their own, else one per line with a trailing comma;
+# a magic trailing comma or a comment keeps them one per line), list, tuple, set and dict displays (on one
+# line, else one item per line), the comments between arguments and pragma comments, which do not count
+# in a line's width. Anything else must stand on one line; where it does not, the statement is not the
+# formatter's (or not modelled here) and keeps the applier's layout-preserving edits.
+
+
+class _NoLayout(Exception):
+    """A construct the formatter model does not cover."""
+
+
+_PRAGMA_TOOLS = {"isort", "type", "pyright", "pyrefly", "pylint", "flake8", "ruff", "ty"}
+
+
+def _is_pragma(comment: str) -> bool:
+    """`# noqa`, `# type: ignore`, ...: ruff format leaves them out of a line's width."""
+    content = comment[1:].lstrip()
+    return (
+        content[:4].lower() == "noqa"
+        or content.startswith("nosec")
+        or (":" in content and content.split(":", 1)[0] in _PRAGMA_TOOLS)
+    )
+
+
+def _width(text: str) -> int:
+    if text.isascii():
+        return len(text)
+    return sum(
+        0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text
+    )
+
+
+def _comment_width(comment: str | None) -> int:
+    """What a trailing comment adds to its line's width for the formatter."""
+    return 0 if comment is None or _is_pragma(comment) else 2 + _width(comment)
+
+
+def _lines_of(where: CodeRange) -> range:
+    return range(where.start.line, where.end.line + 1)
+
+
+def _simple(whitespace: cst.BaseParenthesizableWhitespace) -> None:
+    if isinstance(whitespace, cst.ParenthesizedWhitespace):
+        raise _NoLayout
+
+
+def _opaque(node: cst.CSTNode) -> str:
+    """A node the model does not lay out: it stays as written, on one line."""
+    text = _code(node)
+    if "\n" in text or "\r" in text:
+        raise _NoLayout
+    return text
+
+
+@dataclass
+class _Items:
+    """The items of a bracketed sequence, as (text before the value, value), and the comments among them."""
+
+    entries: list[tuple[str, cst.BaseExpression]]
+    magic: bool  # a magic trailing comma: one item per line whatever fits
+    opening: str | None = None  # the comment after the opening bracket: the brackets break, the items may hug
+    leading: list[list[str]] = field(default_factory=list)  # own-line comments before each item
+    trailing: list[str | None] = field(default_factory=list)  # the comment after each item
+    closing: list[str] = field(default_factory=list)  # own-line comments before the closing bracket
+
+    @property
+    def commented(self) -> bool:
+        """A comment among the items: one item per line."""
+        return bool(any(self.leading) or any(self.trailing) or self.closing)
+
+
+def _items(
+    opening: cst.BaseParenthesizableWhitespace,
+    entries: list[tuple[str, cst.BaseExpression]],
+    after: list[list[cst.BaseParenthesizableWhitespace]],
+    magic: bool,
+) -> _Items:
+    """`after[i]` are the whitespace nodes between item i and the next item (or the closing bracket)."""
+    items = _Items(entries, magic, leading=[[] for _ in entries], trailing=[None] * len(entries))
+    if isinstance(opening, cst.ParenthesizedWhitespace):
+        items.opening = opening.first_line.comment.value if opening.first_line.comment else None
+        own = [line.comment.value for line in opening.empty_lines if line.comment]
+        if own and not entries:
+            raise _NoLayout
+        if entries:
+            items.leading[0] = own
+    elif items.opening is None and not entries:
+        return items
+    for index, spaces in enumerate(after):
+        own: list[str] = []
+        for whitespace in spaces:
+            if not isinstance(whitespace, cst.ParenthesizedWhitespace):
+                continue
+            if whitespace.first_line.comment:
+                if items.trailing[index] is not None or own:
+                    raise _NoLayout
+                items.trailing[index] = whitespace.first_line.comment.value
+            own += [line.comment.value for line in whitespace.empty_lines if line.comment]
+        if index + 1 < len(entries):
+            items.leading[index + 1] = own
+        else:
+            items.closing = own
+    if (items.opening or items.closing) and not entries:
+        raise _NoLayout
+    return items
+
+
+def _call_items(call: cst.Call) -> _Items:
+    if call.lpar or not _is_dotted_name(call.func):
+        raise _NoLayout  # a parenthesised call, a call chain: not modelled
+    _simple(call.whitespace_after_func)
+    entries, after = [], []
+    for index, arg in enumerate(call.args):
+        if isinstance(arg.value, cst.GeneratorExp) and not arg.value.lpar:
+            raise _NoLayout
+        _simple(arg.whitespace_after_star)
+        if arg.equal is not cst.MaybeSentinel.DEFAULT and isinstance(arg.equal, cst.AssignEqual):
+            _simple(arg.equal.whitespace_before)
+            _simple(arg.equal.whitespace_after)
+        prefix = arg.star + (f"{arg.keyword.value}=" if arg.keyword is not None else "")
+        entries.append((prefix, arg.value))
+        spaces = [arg.whitespace_after_arg]
+        if isinstance(arg.comma, cst.Comma):
+            _simple(arg.comma.whitespace_before)
+            spaces.append(arg.comma.whitespace_after)
+        if index + 1 < len(call.args):
+            _simple(arg.whitespace_after_arg)
+        after.append(spaces)
+    magic = bool(call.args) and isinstance(call.args[-1].comma, cst.Comma)
+    return _items(call.whitespace_before_args, entries, after, magic)
+
+
+def _is_dotted_name(node: cst.BaseExpression) -> bool:
+    while isinstance(node, cst.Attribute) and not node.lpar:
+        node = node.value
+    return isinstance(node, cst.Name) and not node.lpar
+
+
+_DISPLAYS = (cst.List, cst.Tuple, cst.Set, cst.Dict)
+
+
+def _display_items(node: cst.BaseExpression) -> tuple[str, str, _Items]:
+    """The brackets and items of a list, parenthesised tuple, set or dict display."""
+    if isinstance(node, cst.Tuple):
+        if len(node.lpar) != 1:
+            raise _NoLayout  # a tuple without parentheses, or with two pairs
+        opening, closing, brackets = node.lpar[0].whitespace_after, node.rpar[0].whitespace_before, ("(", ")")
+    else:
+        if node.lpar:
+            raise _NoLayout
+        left, right = (node.lbracket, node.rbracket) if isinstance(node, cst.List) else (node.lbrace, node.rbrace)
+        opening, closing = left.whitespace_after, right.whitespace_before
+        brackets = ("[", "]") if isinstance(node, cst.List) else ("{", "}")
+    entries, after = [], []
+    for index, element in enumerate(node.elements):
+        if isinstance(element, cst.DictElement):
+            _simple(element.whitespace_before_colon)
+            _simple(element.whitespace_after_colon)
+            entries.append((f"{_opaque(element.key)}: ", element.value))
+        elif isinstance(element, cst.StarredDictElement):
+            _simple(element.whitespace_before_value)
+            entries.append(("**", element.value))
+        elif isinstance(element, cst.StarredElement):
+            _simple(element.whitespace_before_value)
+            entries.append(("*", element.value))
+        else:
+            entries.append(("", element.value))
+        spaces = []
+        if isinstance(element.comma, cst.Comma):
+            _simple(element.comma.whitespace_before)
+            spaces.append(element.comma.whitespace_after)
+        if index + 1 == len(node.elements):
+            spaces.append(closing)
+        after.append(spaces)
+    if not node.elements:
+        _simple(closing)
+    magic = bool(node.elements) and isinstance(node.elements[-1].comma, cst.Comma)
+    if isinstance(node, cst.Tuple) and len(node.elements) == 1:
+        magic = False  # `(a,)`: the comma makes the tuple
+    return brackets[0], brackets[1], _items(opening, entries, after, magic)
+
+
+def _flat(node: cst.BaseExpression) -> str | None:
+    """`node` on one line as the formatter writes it; None when it cannot be (a magic trailing comma or a
+    comment inside it)."""
+    if isinstance(node, cst.Call):
+        head, close, items = _opaque(node.func) + "(", ")", _call_items(node)
+    elif isinstance(node, _DISPLAYS):
+        head, close, items = _display_items(node)
+    else:
+        return _opaque(node)
+    if items.magic or items.commented or items.opening:
+        return None
+    parts = []
+    for prefix, value in items.entries:
+        flat = _flat(value)
+        if flat is None:
+            return None
+        parts.append(prefix + flat)
+    text = ", ".join(parts)
+    if isinstance(node, cst.Tuple) and len(parts) == 1:
+        text += ","
+    return head + text + close
+
+
+@dataclass
+class _Formatter:
+    base: int  # the width of the statement's indentation
+    unit: str  # one level of indentation
+    line_length: int
+
+    def expression(self, node: cst.BaseExpression, column: int, level: int, after: int) -> str:
+        """`node` starting at `column`, followed on its last line by `after` columns (a comma, a comment)."""
+        flat = _flat(node)
+        if flat is not None and column + _width(flat) + after <= self.line_length:
+            return flat
+        if isinstance(node, cst.Call):
+            head = _opaque(node.func)
+            return head + self._bracketed("(", ")", _call_items(node), level, hug=True)
+        if isinstance(node, _DISPLAYS):
+            opening, closing, items = _display_items(node)
+            return self._bracketed(opening, closing, items, level, hug=False)
+        return flat  # an atom that does not fit stays as it is
+
+    def _bracketed(self, opening: str, closing: str, items: _Items, level: int, hug: bool) -> str:
+        if not items.entries:
+            return opening + closing
+        inner = self.unit * (level + 1)
+        column = self.base + _width(inner)
+        first = opening + (f"  {items.opening}" if items.opening else "")
+        if hug and not items.magic and not items.commented:
+            flats = [_flat(value) for _, value in items.entries]
+            if None not in flats:
+                text = ", ".join(prefix + flat for (prefix, _), flat in zip(items.entries, flats, strict=True))
+                if column + _width(text) <= self.line_length:
+                    return f"{first}\n{inner}{text}\n{self.unit * level}{closing}"
+        # One item per line; the trailing comma only where there are two or more (or was one already).
+        comma_after_last = items.magic or len(items.entries) > 1
+        lines = []
+        for index, (prefix, value) in enumerate(items.entries):
+            lines += [inner + comment for comment in items.leading[index]]
+            comma = "," if comma_after_last or index + 1 < len(items.entries) else ""
+            comment = items.trailing[index]
+            after = len(comma) + _comment_width(comment)
+            text = prefix + self.expression(value, column + _width(prefix), level + 1, after) + comma
+            lines.append(inner + text + (f"  {comment}" if comment else ""))
+        lines += [inner + comment for comment in items.closing]
+        return first + "\n" + "\n".join(lines) + "\n" + self.unit * level + closing
+
+    def statement(self, statement: cst.SimpleStatementLine) -> str:
+        """The statement's text, its continuation lines indented relative to its own line, without its
+        trailing comment."""
+        if len(statement.body) != 1 or isinstance(statement.body[0].semicolon, cst.Semicolon):
+            raise _NoLayout
+        small = statement.body[0]
+        comment = statement.trailing_whitespace.comment
+        after = _comment_width(comment.value if comment else None)
+        if isinstance(small, cst.Assign):
+            for target in small.targets:
+                _simple(target.whitespace_before_equal)
+                _simple(target.whitespace_after_equal)
+            head = "".join(f"{_opaque(target.target)} = " for target in small.targets)
+        elif isinstance(small, cst.AnnAssign) and small.value is not None:
+            head = f"{_opaque(small.target)}: {_opaque(small.annotation.annotation)} = "
+        elif isinstance(small, cst.Expr):
+            head = ""
+        else:
+            raise _NoLayout
+        value = small.value
+        if value.lpar:  # the formatter's own parentheses around a value: it decides afresh whether they stay
+            if len(value.lpar) != 1 or not head:
+                raise _NoLayout
+            for whitespace in (value.lpar[0].whitespace_after, value.rpar[0].whitespace_before):
+                if isinstance(whitespace, cst.ParenthesizedWhitespace) and (
+                    whitespace.first_line.comment or any(line.comment for line in whitespace.empty_lines)
+                ):
+                    raise _NoLayout
+            value = value.with_changes(lpar=[], rpar=[])
+        column = self.base + _width(head)
+        flat = _flat(value)
+        if flat is not None and column + _width(flat) + after <= self.line_length:
+            return head + flat
+        if isinstance(value, _DISPLAYS) and value.elements:
+            return head + self.expression(value, column, 0, after)
+        if not isinstance(value, cst.Call):
+            raise _NoLayout
+        # The call's own arguments are split where `target = func(` fits (with a comment after the bracket);
+        # else the value goes in parentheses where every line of that fits; else the arguments are split anyway.
+        opening = _call_items(value).opening
+        first_line = column + _width(_opaque(value.func)) + 1 + _comment_width(opening)
+        if value.args and first_line <= self.line_length:
+            return head + self.expression(value, column, 0, after)
+        # (Behind an annotation with brackets, such as `Mapped[int]`, the parentheses win wherever `target: T = (`
+        # fits, and the annotation's brackets are split where it does not: not modelled.)
+        subscripted = isinstance(small, cst.AnnAssign) and isinstance(small.annotation.annotation, cst.Subscript)
+        if head:
+            inner = self.unit
+            text = f"{head}(\n{inner}{self.expression(value, self.base + _width(inner), 1, 0)}\n)"
+            if (column + 1 <= self.line_length) if subscripted else self._fits(text, after, statement):
+                return text
+        if value.args and not subscripted:
+            return head + self.expression(value, column, 0, after)
+        raise _NoLayout
+
+    def _fits(self, text: str, after: int, statement: cst.SimpleStatementLine) -> bool:
+        """Every line of `text` (the statement's, followed by `after` columns) within the line length, pragma
+        comments left out."""
+        pragmas = {f"  {comment}" for comment in _comments_in(statement) if _is_pragma(comment)}
+        lines = text.split("\n")
+        for index, line in enumerate(lines):
+            for pragma in pragmas:
+                if line.endswith(pragma):
+                    line = line[: -len(pragma)]
+                    break
+            if self.base + _width(line) + (after if index + 1 == len(lines) else 0) > self.line_length:
+                return False
+        return True
+
+
+def _comments_in(node: cst.CSTNode) -> list[str]:
+    comments: list[str] = []
+
+    class _Comments(cst.CSTVisitor):
+        def visit_Comment(self, comment: cst.Comment) -> None:
+            comments.append(comment.value)
+
+    node.visit(_Comments())
+    return comments
+
+
+def _absolute(text: str, indentation: str) -> str:
+    return indentation + text.replace("\n", "\n" + indentation)
+
+
+def _formatter_clean_statements(plan: EditPlan, layout: Layout) -> dict[cst.SimpleStatementLine, str]:
+    """The statements with an edit that are laid out as the formatter lays them out, with their indentation."""
+    if any("fmt: off" in line or "fmt: skip" in line or "fmt:off" in line or "fmt:skip" in line
+           for line in layout.lines):
+        return {}
+    edited: set[int] = set()
+    for node in (*plan.keywords, *plan.arguments, *plan.replacements):
+        where = layout.positions.get(node)
+        if where is not None:
+            edited.add(where.start.line)
+    clean = {}
+    for node, where in layout.positions.items():
+        if not isinstance(node, cst.SimpleStatementLine) or not any(line in edited for line in _lines_of(where)):
+            continue
+        indentation = _formatter_indentation(node, where, layout)
+        if indentation is not None:
+            clean[node] = indentation
+    return clean
+
+
+def _formatter_indentation(statement: cst.SimpleStatementLine, where: CodeRange, layout: Layout) -> str | None:
+    """The statement's indentation if the formatter would leave the statement as it is, else None."""
+    lines = layout.lines[where.start.line - 1 : where.end.line]
+    indentation = lines[0][: where.start.column]
+    if indentation.strip():
+        return None
+    trailing = statement.trailing_whitespace
+    suffix = f"  {trailing.comment.value}" if trailing.comment else ""
+    if trailing.whitespace.value != ("  " if trailing.comment else ""):
+        return None
+    try:
+        text = _Formatter(_width(indentation), layout.unit, layout.line_length).statement(statement)
+    except _NoLayout:
+        return None
+    return indentation if _absolute(text, indentation) + suffix == "\n".join(lines) else None
+
+
+def _reformatted(statement: cst.SimpleStatementLine, indentation: str, layout: Layout) -> cst.SimpleStatementLine:
+    """The edited statement in the formatter's layout (as it was before the edit)."""
+    try:
+        text = _Formatter(_width(indentation), layout.unit, layout.line_length).statement(statement)
+        new = cst.parse_statement(text + "\n")
+    except (_NoLayout, cst.ParserSyntaxError):
+        return statement
+    if not isinstance(new, cst.SimpleStatementLine):
+        return statement
+    return new.with_changes(leading_lines=statement.leading_lines, trailing_whitespace=statement.trailing_whitespace)
+
+
+def formatted(code: str, indentation: str, unit: str, line_length: int, after: int = 0) -> str | None:
+    """`code` (one statement, or an expression followed by `after` columns), laid out as the formatter lays
+    it out at `indentation`: its continuation lines indented relative to its first; None if not modelled."""
+    try:
+        statement = cst.parse_statement(code + "\n")
+    except cst.ParserSyntaxError:
+        return None
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return None
+    formatter = _Formatter(_width(indentation), unit, line_length)
+    try:
+        small = statement.body[0] if len(statement.body) == 1 else None
+        if after and isinstance(small, cst.Expr):
+            return formatter.expression(small.value, formatter.base, 0, after)
+        return formatter.statement(statement)
+    except _NoLayout:
+        return None
+
+
 # -- imports -------------------------------------------------------------------------------------------
-def add_imports(module: cst.Module, imports: list[tuple[str, str]]) -> cst.Module:
-    """Merge `from module import name` into the file's existing import line, or add one line."""
+def add_imports(module: cst.Module, imports: list[tuple[str, str]], line_length: int | None = None) -> cst.Module:
+    """Merge `from module import name` into the file's existing import line, or add one line.
+
+    With `line_length`, an import line that fitted and no longer does is parenthesised, one name per line
+    with a trailing comma, as the formatter writes it.
+    """
     missing: list[tuple[str, str]] = []
     for module_name, name in imports:
-        merged = _merge_into_existing(module, module_name, name)
+        merged = _merge_into_existing(module, module_name, name, line_length)
         if merged is None:
             missing.append((module_name, name))
         else:
@@ -276,7 +716,7 @@ def add_imports(module: cst.Module, imports: list[tuple[str, str]]) -> cst.Modul
     return module
 
 
-def _merge_into_existing(module: cst.Module, module_name: str, name: str) -> cst.Module | None:
+def _merge_into_existing(module: cst.Module, module_name: str, name: str, line_length: int | None = None) -> cst.Module | None:
     for index, statement in enumerate(module.body):
         if not isinstance(statement, cst.SimpleStatementLine):
             continue
@@ -292,11 +732,38 @@ def _merge_into_existing(module: cst.Module, module_name: str, name: str) -> cst
                 if any(alias.asname is None and alias.evaluated_name == name for alias in names):
                     return module
                 new_import = _append_alias(small, names, cst.ImportAlias(name=cst.Name(name)))
+                if line_length is not None and len(statement.body) == 1:
+                    new_import = _exploded_if_too_long(small, new_import, statement, module.default_indent, line_length)
                 new_statement = statement.with_changes(
                     body=[*statement.body[:small_index], new_import, *statement.body[small_index + 1 :]]
                 )
                 return module.with_changes(body=[*module.body[:index], new_statement, *module.body[index + 1 :]])
     return None
+
+
+def _exploded_if_too_long(
+    old: cst.ImportFrom, new: cst.ImportFrom, statement: cst.SimpleStatementLine, unit: str, line_length: int
+) -> cst.ImportFrom:
+    """A one-line `from m import a, b` that our name pushes past the line length, as the formatter writes
+    it: in parentheses, one name per line, with a trailing comma. (A line too long already is the author's.)"""
+    if old.lpar is not None:
+        return new
+    comment = statement.trailing_whitespace.comment
+    extra = _comment_width(comment.value if comment else None)
+    old_code, new_code = _code(old), _code(new)
+    if "\n" in old_code or _width(new_code) + extra <= line_length or _width(old_code) + extra > line_length:
+        return new
+    names = list(new.names)
+    names = [
+        alias.with_changes(comma=cst.Comma(whitespace_after=_line_break(unit if i + 1 < len(names) else "")))
+        for i, alias in enumerate(names)
+    ]
+    return new.with_changes(
+        names=names,
+        lpar=cst.LeftParen(whitespace_after=_line_break(unit)),
+        rpar=cst.RightParen(),
+        whitespace_after_import=cst.SimpleWhitespace(" "),
+    )
 
 
 def _append_alias(statement: cst.ImportFrom, names: list[cst.ImportAlias], new: cst.ImportAlias) -> cst.ImportFrom:

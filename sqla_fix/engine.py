@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import os
+import sys
 import tempfile
 import threading
 from collections.abc import Iterable, Mapping
@@ -21,12 +22,15 @@ from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProv
 from .collect import ModuleCollector, assignment_kind
 from .config import Config
 from .edits import EditPlan, Layout, apply
+from .migrations import imports_alembic, in_versions_directory
 from .names import Resolver
 from .picture import ModuleFacts, Picture
 from .project import ModuleIndex, Project, index_bindings, module_name, project_root
 from .rules import RULES, RuleContext
+from .rules.base import SAFE
 from .spelling import Spelling
 from .suppression import Suppressions
+from .usage import ProjectUsage
 from .verify import unintended_change
 
 # A file that mentions none of these cannot define SQLAlchemy models: it is not even parsed.
@@ -46,10 +50,11 @@ class Reported:
     column: int
     code: str
     message: str
-    fixable: bool
+    fixable: bool  # its fix is applied in this run (safe, or unsafe with unsafe fixes on)
+    fix: str | None = None  # the kind of fix it has: "safe", "unsafe", or None (reported only)
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.code} {self.message}"
+        return f"{self.path}:{self.line}:{self.column}: {self.code} [{self.fix or 'no'} fix] {self.message}"
 
 
 @dataclass
@@ -84,6 +89,9 @@ class LoadedFile:
     index: ModuleIndex
     resolver: Resolver | None = None
     facts: ModuleFacts | None = None
+    # Python's parser rejects the file (syntax newer than this Python) where LibCST reads it: checked,
+    # never written, since the pre-write verifier needs Python's AST. Python's message.
+    newer_syntax: str | None = None
 
     @cached_property
     def positions(self) -> Mapping:
@@ -138,14 +146,23 @@ def read(path: Path) -> bytes:
         raise LoadError(f"cannot read: {error.strerror or error}") from error
 
 
+# What Python rejects for its limits, not its grammar: never handed to LibCST's native parser.
+_LIMITS = ("too many", "nested too deeply")
+
+
 def parse(path: Path, source: bytes) -> LoadedFile:
     # Python's own parser first: it rejects what LibCST's native parser may not survive (nesting
-    # deeper than Python allows, NUL bytes), and its messages are the ones users know.
+    # deeper than Python allows, NUL bytes), and its messages are the ones users know. Any other
+    # syntax error may be syntax newer than this Python (`type X = int`, `class A[T]`, t-strings):
+    # then LibCST, which knows every version's grammar, decides, and the file is only checked.
+    newer_syntax = None
     try:
         ast.parse(source, filename=str(path))
     except SyntaxError as error:
         where = f" at line {error.lineno}" if error.lineno else ""
-        raise LoadError(f"cannot parse: {error.msg}{where}") from error
+        if b"\0" in source or any(limit in str(error.msg) for limit in _LIMITS):
+            raise LoadError(f"cannot parse: {error.msg}{where}") from error
+        newer_syntax = f"{error.msg}{where}"
     except (ValueError, UnicodeError, LookupError) as error:
         raise LoadError(f"cannot parse: {error}") from error
     except (RecursionError, MemoryError) as error:
@@ -155,27 +172,31 @@ def parse(path: Path, source: bytes) -> LoadedFile:
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         qualified_names = wrapper.resolve(QualifiedNameProvider)
     except cst.ParserSyntaxError as error:
+        if newer_syntax is not None:  # no Python's syntax either: Python's message
+            raise LoadError(f"cannot parse: {newer_syntax}") from error
         raise LoadError(f"cannot parse: {error.message} at line {error.raw_line}") from error
     except (UnicodeError, LookupError, SyntaxError, ValueError) as error:
         raise LoadError(f"cannot parse: {error}") from error
     except (RecursionError, MemoryError) as error:
         raise LoadError("cannot parse: nested too deeply") from error
-    index = ModuleIndex(module_name(path), path.name == "__init__.py")
+    index = ModuleIndex(module_name(path), path.name == "__init__.py", root=project_root(path.resolve().parent))
     local = Resolver(qualified_names)
     index_bindings(index, module, lambda value: assignment_kind(local, value))
-    return LoadedFile(path, source, module, wrapper, qualified_names, index)
+    return LoadedFile(path, source, module, wrapper, qualified_names, index, newer_syntax=newer_syntax)
 
 
 def collect(loaded: LoadedFile, project: Project) -> ModuleFacts:
-    loaded.resolver = Resolver(loaded.qualified_names, project, loaded.index)
-    facts = ModuleFacts(loaded.path, loaded.index.name, root=project_root(loaded.path.resolve().parent))
+    # imports resolve among the modules of the file's own project only: a run over two projects
+    loaded.resolver = Resolver(loaded.qualified_names, project.within(loaded.index.root), loaded.index)
+    facts = ModuleFacts(loaded.path, loaded.index.name, root=loaded.index.root)
     facts.suppressions = Suppressions(loaded.module.code.splitlines(), lambda: loaded.positions)
     loaded.facts = ModuleCollector(loaded.module, loaded.resolver, facts).collect()
     return loaded.facts
 
 
 def decide(
-    loaded: LoadedFile, picture: Picture, config: Config, plan: EditPlan | None = None, plan_for=lambda facts: None
+    loaded: LoadedFile, picture: Picture, config: Config, plan: EditPlan | None = None, plan_for=lambda facts: None,
+    usage: ProjectUsage | None = None,
 ) -> tuple[list[Reported], EditPlan]:
     """Every finding of one file, and the plan of the fixes for those that have one.
 
@@ -192,6 +213,7 @@ def decide(
         lines=loaded.module.code.splitlines(),
         config=config,
     )
+    context.usage = usage
     plan = plan if plan is not None else EditPlan()
     context.plan_for = lambda facts: plan if facts is loaded.facts else plan_for(facts)
     reported: list[Reported] = []
@@ -201,11 +223,28 @@ def decide(
         for finding in rule.check(context):
             if context.suppressed(finding.code, finding.node):
                 continue
-            fixable = finding.fix is not None and finding.fix(plan)
+            kind = None
+            applied = False
+            if finding.fix is not None:
+                if finding.safety == SAFE or config.unsafe_fixes:
+                    applied = finding.fix(plan)
+                    kind = finding.safety if applied else None
+                elif _dry_run(context, finding):
+                    kind = finding.safety
             line, column = context.position(finding.node)
-            reported.append(Reported(loaded.path, line, column, finding.code, finding.message, fixable))
+            reported.append(Reported(loaded.path, line, column, finding.code, finding.message, applied, kind))
     reported.sort(key=lambda r: (r.line, r.column, r.code))
     return reported, plan
+
+
+def _dry_run(context: RuleContext, finding) -> bool:
+    """Could the fix be written here? Asked of a fix this run does not apply, into plans thrown away."""
+    real = context.plan_for
+    context.plan_for = lambda facts: EditPlan() if real(facts) is not None else None
+    try:
+        return finding.fix(EditPlan())
+    finally:
+        context.plan_for = real
 
 
 def _verified(path: Path, old: cst.Module, new: cst.Module) -> bytes:
@@ -217,7 +256,8 @@ def _verified(path: Path, old: cst.Module, new: cst.Module) -> bytes:
 
 
 def process(
-    files: list[LoadedFile], picture: Picture, project: Project, config: Config, fixing: bool = True
+    files: list[LoadedFile], picture: Picture, project: Project, config: Config, fixing: bool = True,
+    usage: ProjectUsage | None = None,
 ) -> list[FileResult]:
     """The findings of the files; when `fixing`, also their fixed sources and what remains after the fixes.
 
@@ -228,20 +268,26 @@ def process(
     current = dict(original)
     for round_number in range(_MAX_PASSES + 1):
         plans = {path: EditPlan() for path in current if results[path].error is None}
-        by_module = {id(current[path].facts): plan for path, plan in plans.items()}
+        # a file in newer syntax is never written: no fix of another file may count on an edit there
+        by_module = {id(current[path].facts): plan for path, plan in plans.items() if not current[path].newer_syntax}
 
         def plan_for(facts, plans_by_module=by_module):
             return plans_by_module.get(id(facts))
 
         for path, plan in plans.items():
+            newer_syntax = current[path].newer_syntax
             try:
-                findings, _ = decide(current[path], picture, config, plan, plan_for)
+                findings, _ = decide(current[path], picture, config, plan, _nowhere if newer_syntax else plan_for, usage)
             except (RecursionError, MemoryError):
                 results[path].error = "cannot parse: nested too deeply"
                 continue
             if round_number == 0:
                 results[path].findings = findings
             results[path].remaining = findings
+            if newer_syntax and plan:
+                plans[path] = EditPlan()
+                if fixing:
+                    results[path].error = _unverifiable(newer_syntax)
         if not fixing or round_number == _MAX_PASSES or not any(plans.values()):
             break
         for path, plan in plans.items():
@@ -263,12 +309,26 @@ def process(
     return [results[file.path] for file in files]
 
 
+def _nowhere(facts) -> None:
+    return None
+
+
+def _unverifiable(syntax_error: str) -> str:
+    version = sys.version_info
+    return (
+        f"fixes not applied: this Python ({version.major}.{version.minor}) cannot parse the file's syntax to "
+        f"verify them ({syntax_error}); run sqla-fix on Python {version.major}.{version.minor + 1}+"
+    )
+
+
 def process_source(path: Path, source: bytes, config: Config) -> FileResult:
     """One file on its own, with no project around it (for tests and embedding)."""
     return on_large_stack(_process_source, path, source, config)
 
 
 def _process_source(path: Path, source: bytes, config: Config) -> FileResult:
+    if imports_alembic(source):  # a migration script: never touched (see migrations.py)
+        return FileResult(path, original=source)
     loaded = parse(path, source)
     project = Project()
     project.add(loaded.index)
@@ -296,8 +356,10 @@ class _Loader:
         self.results = results
         self.wanted = {path.resolve() for path in targets}
         roots = sorted({project_root(path.resolve().parent) for path in targets})
+        # by (project root, dotted name), as in Project; migration scripts are never context
         self.context = {
-            module_name(path): path for path in discover(roots)[0] if path.resolve() not in self.wanted
+            (project_root(path.resolve().parent), module_name(path)): path for path in discover(roots)[0]
+            if path.resolve() not in self.wanted and not in_versions_directory(path)
         }
         self._context_sources: dict[Path, bytes | None] = {}
 
@@ -318,8 +380,10 @@ class _Loader:
                 source = read(path)
             except LoadError:
                 source = None  # its own run reports it
-            # a generated module is not worth the time (nor, for its own run, fixable)
-            self._context_sources[path] = source if source is None or len(source) <= self.max_file_size else None
+            # a generated module is not worth the time (nor, for its own run, fixable); a migration is history
+            if source is not None and (len(source) > self.max_file_size or imports_alembic(source)):
+                source = None
+            self._context_sources[path] = source
         return self._context_sources[path]
 
     def follow_imports(self, files: list[LoadedFile]) -> list[LoadedFile]:
@@ -332,7 +396,7 @@ class _Loader:
                     continue
                 parts = binding.target.split(".")
                 for cut in range(len(parts), 0, -1):
-                    path = self.context.get(".".join(parts[:cut]))
+                    path = self.context.get((file.index.root, ".".join(parts[:cut])))
                     if path is not None and path not in self.loaded:
                         source = self._context_source(path)
                         new = self.load(path, source, target=False) if source is not None else None
@@ -341,15 +405,37 @@ class _Loader:
                             added.append(new)
         return added
 
-    def load_classes_named(self, names: set[str]) -> list[LoadedFile]:
-        """Load the context files that define a class of one of these names (relationship("Post"))."""
-        patterns = [f"class {name}".encode() for name in names]
+    def load_classes_named(self, names: set[tuple[Path, str]]) -> list[LoadedFile]:
+        """Load the context files that define a class of one of these (project root, name) pairs
+        (relationship("Post"))."""
+        patterns: dict[Path, list[bytes]] = {}  # by project root: each project looks in its own files
+        for root, name in names:
+            patterns.setdefault(root, []).append(f"class {name}".encode())
         added = []
-        for path in self.context.values():
-            if path in self.loaded:
+        for (root, _), path in self.context.items():
+            if path in self.loaded or root not in patterns:
                 continue
             source = self._context_source(path)
-            if source is not None and any(pattern in source for pattern in patterns):
+            if source is not None and any(pattern in source for pattern in patterns[root]):
+                new = self.load(path, source, target=False)
+                if new is not None:
+                    added.append(new)
+        return added
+
+
+    def load_indexes_on(self, names: set[tuple[Path, str]]) -> list[LoadedFile]:
+        """Load the context files that may declare a module-level `Index(..., Post.user_id)` on one of these
+        (project root, class or table variable) pairs: an index may be declared in any file of the project,
+        and a file given alone must be decided as in the whole project."""
+        wanted: dict[Path, list[bytes]] = {}
+        for root, name in names:
+            wanted.setdefault(root, []).append(name.encode())
+        added = []
+        for (root, _), path in self.context.items():
+            if path in self.loaded or root not in wanted:
+                continue
+            source = self._context_source(path)
+            if source is not None and b"Index" in source and any(name in source for name in wanted[root]):
                 new = self.load(path, source, target=False)
                 if new is not None:
                     added.append(new)
@@ -403,12 +489,17 @@ def _run(paths: list[Path], config: Config, fixing: bool) -> list[FileResult]:
     loader = _Loader(targets, results, config.max_file_size)
     skipped: list[FileResult] = []
     for path in targets:
+        # A migration script, even named on the command line, is excluded (see migrations.py): it gets
+        # a result with nothing in it, like a file that declares no models.
+        if in_versions_directory(path):
+            skipped.append(FileResult(path))
+            continue
         try:
             source = read(path)
         except LoadError as error:
             results.append(FileResult(path, error=str(error)))
             continue
-        if not _may_define_models(source):
+        if not _may_define_models(source) or imports_alembic(source):
             skipped.append(FileResult(path, original=source))
             continue
         if len(source) > config.max_file_size:
@@ -431,17 +522,39 @@ def _run(paths: list[Path], config: Config, fixing: bool) -> list[FileResult]:
 
     for file in target_files:
         collect_or_report(file)
-    known = {name for file in loader.loaded.values() if file.facts for name in file.facts.classes}
-    wanted_names = set().union(*(_named_classes(f.facts) for f in target_files if f.facts)) - known
+    known = {(file.facts.root, name) for file in loader.loaded.values() if file.facts for name in file.facts.classes}
+    wanted_names = {(f.facts.root, name) for f in target_files if f.facts for name in _named_classes(f.facts)} - known
     context_files = loader.load_classes_named(wanted_names) if wanted_names else []
+    indexed = {(f.facts.root, owner) for f in target_files if f.facts
+               for owner in [*f.facts.classes, *(t.variable for t in f.facts.tables.values() if t.variable)]}
+    context_files += loader.load_indexes_on(indexed) if indexed else []
     loader.follow_imports(context_files)
     for file in loader.loaded.values():
         if file.facts is None and file.path not in failed:
             collect_or_report(file)
 
     picture = Picture([file.facts for file in loader.loaded.values() if file.facts is not None])
-    results += process([f for f in target_files if f.path not in failed], picture, loader.project, config, fixing)
+    usage = _project_usage(picture, [*loader.loaded, *loader.context.values()], config)
+    targets_read = [f for f in target_files if f.path not in failed]
+    results += process(targets_read, picture, loader.project, config, fixing, usage)
     return results + skipped
+
+
+def _project_usage(picture: Picture, files: list[Path], config: Config) -> ProjectUsage:
+    """How the project's code (every file of it, whatever the run was given) uses the names the rules ask
+    about: foreign keys, relationships and length-limited strings of the mapped classes."""
+    attributes: set[str] = set()
+    classes: set[str] = set()
+    for module in picture.modules:
+        for model in module.classes.values():
+            classes.add(model.name)
+            attributes.update(r.name for r in model.relationships)
+        for owner in [*module.classes.values(), *module.tables.values()]:
+            attributes.update(
+                c.name for c in owner.columns.values()
+                if c.foreign_keys or c.type_length is not None or c.length_named is not None
+            )
+    return ProjectUsage.scan(files, attributes, classes, max_file_size=config.max_file_size)
 
 
 def write_result(result: FileResult) -> str | None:

@@ -41,6 +41,12 @@ _SQLALCHEMY_MODULES = frozenset(
     }
 )
 
+# What sqlmodel defines itself; every other public name it has is a re-export of SQLAlchemy's.
+_SQLMODEL_OWN = frozenset(
+    {"SQLModel", "Field", "Relationship", "Session", "select", "col", "AutoString", "SQLModelMetaclass",
+     "FieldInfo", "RelationshipInfo", "create_engine", "main", "orm", "sql", "ext", "pool", "engine"}
+)
+
 # Names of sqlalchemy.orm: where a file has to import one of them it imports it from there.
 ORM_NAMES = frozenset(
     {
@@ -76,7 +82,10 @@ def canonical(qualified: str, flask_handles: Collection[str] = ()) -> str | None
     if head == "flask_sqlalchemy":
         return "flask." + parts[-1]
     if head == "sqlmodel":
-        return "sqlmodel." + parts[-1]
+        # SQLModel re-exports SQLAlchemy's names (`from sqlmodel import Index, Column`): they are SQLAlchemy's
+        if parts[-1] in _SQLMODEL_OWN or len(parts) == 1:
+            return "sqlmodel." + parts[-1]
+        return "sa." + parts[-1]
     if head in ("datetime", "typing", "typing_extensions"):
         return qualified
     return None
@@ -101,19 +110,23 @@ class Resolver:
         self.index = index
         self.flask_handles: set[str] = set()  # names bound here to a Flask-SQLAlchemy object
         self.root_names: set[str] = set()  # names bound here to a declarative base made by a function
+        # ...of which those made with `cls=` (or **kwargs): their classes inherit what we cannot see
+        self.open_roots: set[str] = set()
+        # `Column = functools.partial(db.Column, nullable=False)`: name -> (canonical, bound keywords)
+        self.partials: dict[str, tuple[str, dict[str, cst.BaseExpression]]] = {}
         if project is not None and index is not None:
             for local, binding in index.bindings.items():
-                if binding.kind == "flask":
-                    self.flask_handles.add(local)
-                elif binding.kind == "root":
-                    self.root_names.add(local)
-                elif binding.kind in ("import", "alias"):
+                kind = binding.kind
+                if kind in ("import", "alias"):
                     target = binding.target if binding.kind == "import" else f"{index.name}.{binding.target}"
                     resolved = project.resolve(target)
-                    if resolved.kind == "flask" and not resolved.rest:
-                        self.flask_handles.add(local)
-                    elif resolved.kind == "root" and not resolved.rest:
-                        self.root_names.add(local)
+                    kind = resolved.kind if not resolved.rest else "other"
+                if kind == "flask":
+                    self.flask_handles.add(local)
+                elif kind in ("root", "root-open"):
+                    self.root_names.add(local)
+                    if kind == "root-open":
+                        self.open_roots.add(local)
 
     @property
     def module_name(self) -> str:
@@ -162,20 +175,37 @@ class Resolver:
         )
 
     def call_name(self, node: cst.CSTNode | None) -> str | None:
-        """Canonical name of the function a call calls."""
+        """Canonical name of the function a call calls (through a module's `functools.partial` of it)."""
         if isinstance(node, cst.Call):
-            return self.canonical(node.func)
+            partial = self.partial_of(node)
+            return partial[0] if partial else self.canonical(node.func)
         return None
+
+    def partial_of(self, call: cst.Call) -> tuple[str, dict[str, cst.BaseExpression]] | None:
+        if isinstance(call.func, cst.Name) and call.func.value in self.partials:
+            if any(q.source.name == "LOCAL" for q in self.qualified(call.func)):
+                return self.partials[call.func.value]
+        return None
+
+    def is_partial(self, node: cst.CSTNode) -> bool:
+        return any(q.name in ("functools.partial", "functools.partialmethod") for q in self.qualified(node))
 
     def is_root(self, node: cst.CSTNode) -> bool:
         """A declarative base made by a function: `Base = declarative_base()`, here or imported."""
+        return self._root_kind(node) is not None
+
+    def is_open_root(self, node: cst.CSTNode) -> bool:
+        """A base made by `declarative_base(cls=Mixin)`: its classes inherit columns we cannot list."""
+        return self._root_kind(node) == "root-open"
+
+    def _root_kind(self, node: cst.CSTNode) -> str | None:
         for qualified_name in self.qualified(node):
             if qualified_name.source.name == "LOCAL" and qualified_name.name in self.root_names:
-                return True
+                return "root-open" if qualified_name.name in self.open_roots else "root"
             resolved = self._imported(qualified_name)
-            if resolved is not None and resolved.kind == "root" and not resolved.rest:
-                return True
-        return False
+            if resolved is not None and resolved.kind in ("root", "root-open") and not resolved.rest:
+                return resolved.kind
+        return None
 
     def class_ref(self, node: cst.CSTNode) -> tuple[str, str] | None:
         """(module, class name) of a class of the project this expression refers to."""

@@ -63,6 +63,10 @@ class ColumnFact:
     annotation_optional: bool | None = None  # None: no Mapped[] annotation
     default: cst.BaseExpression | None = None  # SQLModel `x: str = "a"`: the default written without Field()
     order: int = 0
+    star_kwargs: bool = False  # `Column(..., **options)`: keywords we cannot see
+    python_type: str | None = None  # `Mapped[datetime]`: "datetime"
+    length_named: str | None = None  # `String(MAX_TITLE)`: a length given by a name, a deliberate limit
+    sa_column: "ColumnFact | None" = None  # SQLModel `Field(sa_column=Column(...))`: the column inside
 
     def flag(self, keyword: str) -> bool | None:
         return keyword_flag(self.keywords, keyword)
@@ -81,6 +85,7 @@ class RelationshipFact:
     collection: str | None  # "list"/"set"/"write_only"/"dynamic" when the annotation says collection
     scalar_annotation: bool  # Mapped["Parent"]: the many-to-one (or one-to-one) side
     keywords: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    star_kwargs: bool = False  # `relationship(..., **common)`: keywords we cannot see
 
     def flag(self, keyword: str) -> bool | None:
         return keyword_flag(self.keywords, keyword)
@@ -115,6 +120,9 @@ class ModelClass:
     explicit_tablename: str | None = None
     has_tablename_attribute: bool = False  # __tablename__ present, even if computed
     has_table_attribute: bool = False  # __table__ = Table(...)
+    # __table_args__ we cannot read (a declared_attr, a name, a call): indexes and constraints unknown
+    table_args_unknown: bool = False
+    validated: set[str] = field(default_factory=set)  # attributes with an @validates(...) method
     tablename_rule: str | None = None  # "lower" when a base's declared_attr __tablename__ lower-cases the name
     columns: dict[str, ColumnFact] = field(default_factory=dict)
     sqlmodel_fields: dict[str, ColumnFact] = field(default_factory=dict)  # columns if a SQLModel class
@@ -193,7 +201,8 @@ class Picture:
 
     def __init__(self, modules: list[ModuleFacts] | None = None):
         self.modules: list[ModuleFacts] = []
-        self._by_name: dict[str, ModuleFacts] = {}
+        # by (project root, dotted name): two projects of one run may each have a `models` module
+        self._by_name: dict[tuple[Path | None, str], ModuleFacts] = {}
         self._mixins: list[ModelClass] | None = None
         for module in modules or ():
             self.add(module)
@@ -201,24 +210,29 @@ class Picture:
 
     def add(self, module: ModuleFacts) -> None:
         self.modules = [m for m in self.modules if m.path != module.path] + [module]
-        self._by_name[module.name] = module
+        self._by_name[(module.root, module.name)] = module
         self._mixins = None
 
     def mixins(self) -> list[ModelClass]:
         """Every mixin and abstract base of the run, in a stable order (computed once, not per class)."""
         if self._mixins is None:
             self._mixins = [
-                model for module in sorted(self.modules, key=lambda m: m.name) for model in module.classes.values()
+                model for module in sorted(self.modules, key=lambda m: (m.name, str(m.root)))
+                for model in module.classes.values()
                 if model.kind in (ClassKind.MIXIN, ClassKind.ABSTRACT)
             ]
         return self._mixins
 
-    def class_at(self, module: str, name: str) -> ModelClass | None:
-        facts = self._by_name.get(module)
+    def class_at(self, module: str, name: str, root: Path | None = None) -> ModelClass | None:
+        """The class `name` of the module `module` of the project at `root`."""
+        facts = self._by_name.get((root, module))
         return facts.classes.get(name) if facts else None
 
     def parents(self, model: ModelClass) -> list[ModelClass]:
-        return [parent for ref in model.base_refs if (parent := self.class_at(*ref)) is not None]
+        # a base_refs (module, class) is in the project of the class that names it: imports stay inside it
+        return [
+            parent for ref in model.base_refs if (parent := self.class_at(*ref, root=model.module.root)) is not None
+        ]
 
     def find_class(self, name: str | None, near: ModuleFacts) -> ModelClass | None:
         """The mapped class a relationship("Name") means: the registry resolves names across modules."""
@@ -260,7 +274,7 @@ class Picture:
         visiting.add(id(model))
         parents = []
         for ref in model.base_refs:
-            parent = self.class_at(*ref)
+            parent = self.class_at(*ref, root=model.module.root)
             if parent is None:
                 if ".".join(ref) not in model.unresolved_bases:
                     model.unresolved_bases.append(".".join(ref))
@@ -295,6 +309,10 @@ def classify(model: ModelClass, parents: list[ModelClass]) -> None:
         for name, column in model.sqlmodel_fields.items():
             if "sa_column" not in column.keywords:
                 model.columns.setdefault(name, column)
+            elif column.sa_column is not None:  # Field(sa_column=Column(...)): that column is the field
+                model.columns.setdefault(name, column.sa_column)
+            else:
+                model.other_attributes.add(name)  # a column built elsewhere: there, but unreadable
         if model.sqlmodel_fields and model.last_column_statement is None:
             model.last_column_statement = max(model.sqlmodel_fields.values(), key=lambda c: c.order).statement
     else:

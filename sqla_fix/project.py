@@ -54,6 +54,7 @@ class ModuleIndex:
     name: str
     is_package: bool
     bindings: dict[str, Binding] = field(default_factory=dict)
+    root: Path | None = None  # the project's root: `models` of two projects are two modules
 
     @property
     def package(self) -> str:
@@ -128,17 +129,31 @@ class Resolved:
 
 
 class Project:
+    """The modules of a run, by (project root, dotted name): a run over two projects that each have a
+    `models` module keeps them apart, and a name resolves only among the modules of its own project."""
+
     def __init__(self) -> None:
-        self.modules: dict[str, ModuleIndex] = {}
+        self.modules: dict[tuple[Path | None, str], ModuleIndex] = {}
 
     def add(self, index: ModuleIndex) -> None:
-        self.modules[index.name] = index
+        self.modules[(index.root, index.name)] = index
 
-    def resolve(self, dotted: str) -> Resolved:
+    def within(self, root: Path | None) -> ProjectRoot:
+        """This run's modules as seen from a module of the project at `root`."""
+        return ProjectRoot(self, root)
+
+    def _module(self, root: Path | None, name: str) -> ModuleIndex | None:
+        module = self.modules.get((root, name))
+        if module is None and root is None:  # asked without a root: only a name no two projects share
+            found = [index for (_, other), index in self.modules.items() if other == name]
+            module = found[0] if len(found) == 1 else None
+        return module
+
+    def resolve(self, dotted: str, root: Path | None = None) -> Resolved:
         for _ in range(_MAX_HOPS):
             parts = dotted.split(".")
             for cut in range(len(parts), 0, -1):
-                module = self.modules.get(".".join(parts[:cut]))
+                module = self._module(root, ".".join(parts[:cut]))
                 if module is None:
                     continue
                 if cut == len(parts):
@@ -157,3 +172,21 @@ class Project:
             else:
                 return Resolved("external", external=dotted)
         return Resolved("unknown")
+
+
+class ProjectRoot:
+    """A `Project` limited to one project root: what the imports of that project's modules can reach."""
+
+    def __init__(self, project: Project, root: Path | None):
+        self.project = project
+        self.root = root
+
+    @property
+    def modules(self) -> dict[tuple[Path | None, str], ModuleIndex]:
+        return self.project.modules
+
+    def add(self, index: ModuleIndex) -> None:
+        self.project.add(index)
+
+    def resolve(self, dotted: str, root: Path | None = None) -> Resolved:
+        return self.project.resolve(dotted, self.root if root is None else root)

@@ -2,8 +2,8 @@
 
 The old and the new tree are walked side by side. The new one may contain what our fixes add, and
 nothing else: keywords we add to calls (`index=True`, `nullable=False`, `cascade=...`), new import
-lines and imported names, `created_at`/`updated_at` statements in class bodies and `Column(...)`
-arguments in `Table(...)`, and two replacements (`String(n)` by `Text`, `backref="x"` by
+lines and imported names, timestamp columns (filled in by `server_default`) in class bodies and
+`Column(...)` arguments in `Table(...)`, and two replacements (`String(n)` by `Text`, `backref="x"` by
 `backref("x", cascade=...)`). Anything else means a bug of ours, and the file is not written.
 """
 
@@ -15,7 +15,6 @@ ADDED_KEYWORDS = frozenset(
     {"index", "nullable", "cascade", "passive_deletes", "ondelete", "cascade_delete", "sa_relationship_kwargs",
      "sa_type"}
 )
-TIMESTAMPS = frozenset({"created_at", "updated_at"})
 _TEXT_TYPES = {"String": "Text", "VARCHAR": "Text", "Unicode": "UnicodeText", "NVARCHAR": "UnicodeText"}
 
 
@@ -27,6 +26,20 @@ def unintended_change(old_source: str, new_source: str) -> str | None:
     except SyntaxError as error:
         return f"the fixed source does not compile: {error}"
     return _Comparison(old, new).compare(old, new, "module")
+
+
+def _filled_by_the_database(value: ast.AST | None) -> bool:
+    """A column call whose value the database fills in (`server_default=func.now()`): what SQF005 adds."""
+    if not isinstance(value, ast.Call):
+        return False
+    for node in ast.walk(value):
+        if isinstance(node, ast.keyword) and node.arg == "server_default":
+            return True
+        if isinstance(node, ast.Dict) and any(
+            isinstance(key, ast.Constant) and key.value == "server_default" for key in node.keys
+        ):
+            return True
+    return False
 
 
 class _Comparison:
@@ -48,26 +61,29 @@ class _Comparison:
     def added_is_ours(self, node: ast.AST, where: str) -> bool:
         if where == "module.body":
             return isinstance(node, (ast.Import, ast.ImportFrom))
-        if where == "class.body":
+        if where == "class.body":  # a timestamp column, under the project's own name if it has one
             if isinstance(node, ast.AnnAssign):
-                return isinstance(node.target, ast.Name) and node.target.id in TIMESTAMPS
+                return isinstance(node.target, ast.Name) and _filled_by_the_database(node.value)
             if isinstance(node, ast.Assign):
-                return all(isinstance(t, ast.Name) and t.id in TIMESTAMPS for t in node.targets)
+                return all(isinstance(t, ast.Name) for t in node.targets) and _filled_by_the_database(node.value)
             return False
         if where == "call.keywords":
             return isinstance(node, ast.keyword) and node.arg in ADDED_KEYWORDS
         if where == "call.args":  # Table(..., Column("created_at", ...))
             return (
                 isinstance(node, ast.Call) and bool(node.args) and isinstance(node.args[0], ast.Constant)
-                and node.args[0].value in TIMESTAMPS
+                and isinstance(node.args[0].value, str) and _filled_by_the_database(node)
             )
         if where == "importfrom.names":
             return isinstance(node, ast.alias)
         return False
 
     def replacement_is_ours(self, old: ast.AST | None, new: ast.AST) -> bool:
-        # SQLModel `bio: str` / `bio: str = ""` -> `bio: str = Field([default=""], sa_type=Text)`
-        if isinstance(new, ast.Call) and self.name(new.func) == "Field" and [k.arg for k in new.keywords][-1:] == ["sa_type"]:
+        # SQLModel `bio: str` / `bio: str = ""` -> `bio: str = Field([default=""], sa_type=Text)`, or on an
+        # SQLModel older than 0.0.11 `Field([default=""], sa_column=Column(Text, nullable=False))`
+        if isinstance(new, ast.Call) and self.name(new.func) == "Field" and (
+            [k.arg for k in new.keywords][-1:] == ["sa_type"] or self._text_sa_column(new.keywords[-1:])
+        ):
             if new.args:
                 return False
             if old is None:
@@ -92,6 +108,16 @@ class _Comparison:
                 and [k.arg for k in new.keywords] == ["cascade"]
             )
         return False
+
+    def _text_sa_column(self, keywords: list[ast.keyword]) -> bool:
+        if not keywords or keywords[0].arg != "sa_column" or not isinstance(keywords[0].value, ast.Call):
+            return False
+        column = keywords[0].value
+        return (
+            self.name(column.func) == "Column" and len(column.args) == 1
+            and self.name(column.args[0]) in ("Text", "UnicodeText")
+            and [k.arg for k in column.keywords] == ["nullable"]
+        )
 
     def compare(self, old, new, path: str) -> str | None:
         if isinstance(old, ast.AST) and isinstance(new, ast.AST):

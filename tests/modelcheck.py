@@ -4,6 +4,8 @@ The assertions of the semantic tests are read from the fixtures themselves, from
 
     # expect: indexed comments.post_id; not-null comments.post_id; text comments.content
     # expect: cascade User.posts; no-cascade Tag.posts; timestamps comments; no-timestamps post_tags
+    # expect: one-index tasks.user_id; column users.date_joined; no-column users.created_at
+    # expect: insertable tasks:case_id=1,title=x   (a row the naive fix would make impossible)
 
 so that each fixture says, next to its models, what the fixed schema must be.
 """
@@ -96,6 +98,8 @@ def check(kind: str, target: str, module, tables, engine) -> str | None:
             return f"{target}: expected {kind}, catalog has leading columns {catalog}"
     elif kind in ("not-null", "nullable"):
         columns = {c["name"]: c for c in sa.inspect(engine).get_columns(target.rsplit(".", 1)[0])}
+        if target.rsplit(".", 1)[1] not in columns:
+            return f"{target}: no such column"
         nullable = columns[target.rsplit(".", 1)[1]]["nullable"]
         if nullable != (kind == "nullable"):
             return f"{target}: expected {kind}, database says nullable={nullable}"
@@ -124,6 +128,26 @@ def check(kind: str, target: str, module, tables, engine) -> str | None:
             column = table.c[name]
             if column.nullable or column.server_default is None:
                 return f"{target}.{name}: expected NOT NULL with a server default"
+    elif kind == "one-index":  # exactly one index leads with the column: no duplicate was added
+        column = _column(tables, target)
+        inspector = sa.inspect(engine)
+        leading = [i["column_names"][:1] for i in inspector.get_indexes(column.table.name)]
+        leading += [u["column_names"][:1] for u in inspector.get_unique_constraints(column.table.name)]
+        leading.append(inspector.get_pk_constraint(column.table.name)["constrained_columns"][:1])
+        if leading.count([column.name]) != 1:
+            return f"{target}: expected exactly one index leading with it, catalog has {leading}"
+    elif kind in ("column", "no-column"):
+        table, name = target.rsplit(".", 1)
+        if (name in tables[table].c) != (kind == "column"):
+            return f"{target}: expected {kind}"
+    elif kind == "insertable":  # `insertable tasks:case_id=1,title=x`: such a row can be saved
+        table, _, assignments = target.partition(":")
+        values = dict(item.split("=", 1) for item in assignments.split(",") if item)
+        try:
+            with engine.begin() as connection:  # SQLite without PRAGMA foreign_keys: keys need no parents
+                connection.execute(tables[table].insert().values(**values))
+        except sa.exc.DBAPIError as error:
+            return f"{target}: expected the row to be insertable, got {error.orig!r}"
     else:
         return f"unknown expectation {kind!r}"
     return None
@@ -134,9 +158,16 @@ def check_project(project: Path) -> list[str]:
     configure, create all tables on SQLite, and check the `# expect:` lines of all its files."""
     import importlib
 
+    from sqla_fix.migrations import imports_alembic, in_versions_directory
+
     sys.path.insert(0, str(project))
     modules = []
-    for path in sorted(project.rglob("*.py")):
+    # Alembic's env.py and revisions run only inside an alembic command: not models to import
+    model_files = [
+        path for path in sorted(project.rglob("*.py"))
+        if not in_versions_directory(path) and not imports_alembic(path.read_bytes())
+    ]
+    for path in model_files:
         parts = list(path.relative_to(project).with_suffix("").parts)
         if parts[-1] == "__init__":
             parts = parts[:-1]
@@ -161,7 +192,7 @@ def check_project(project: Path) -> list[str]:
             raise AttributeError(name)
 
     problems = []
-    wanted = [e for path in sorted(project.rglob("*.py")) for e in expectations(path)]
+    wanted = [e for path in model_files for e in expectations(path)]
     if not wanted:
         problems.append("no # expect: lines")
     for kind, target in wanted:

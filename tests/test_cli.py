@@ -76,10 +76,11 @@ def test_check_reports_findings_and_exits_1(runner, project):
     assert result.exit_code == 1
     found = findings(result.output)
     codes = sorted(m["code"] for m in found)
-    assert codes == ["SQF001", "SQF002", "SQF003", "SQF004", "SQF005", "SQF005"]
+    # no SQF002: `post_id: Mapped[int]` is NOT NULL already
+    assert codes == ["SQF001", "SQF003", "SQF004", "SQF005", "SQF005"]
     body = next(m for m in found if m["code"] == "SQF003")
     assert (body["line"], body["col"]) == ("18", "5")
-    assert "Found 6 findings in 1 file (6 fixable" in result.output
+    assert "Found 5 findings in 1 file (4 fixable with `sqla-fix fix`; 1 more with `--unsafe-fixes`)" in result.output
     assert (project / "models.py").read_text() == FLAWED  # check never writes
 
 
@@ -94,7 +95,7 @@ def test_select_and_ignore(runner, project):
     selected = runner.invoke(main, ["check", "--select", "SQF001,SQF003", path])
     assert sorted(m["code"] for m in findings(selected.output)) == ["SQF001", "SQF003"]
     ignored = runner.invoke(main, ["check", "--ignore", "SQF005", "--ignore", "SQF001", path])
-    assert sorted(m["code"] for m in findings(ignored.output)) == ["SQF002", "SQF003", "SQF004"]
+    assert sorted(m["code"] for m in findings(ignored.output)) == ["SQF003", "SQF004"]
 
 
 def test_ignoring_sqf002_keeps_the_cascade_off(runner, project):
@@ -113,10 +114,10 @@ def test_ignoring_sqf002_keeps_the_cascade_off(runner, project):
         "    id = Column(Integer, primary_key=True)\n"
         "    post_id = Column(Integer, ForeignKey('posts.id'))\n"
     )
-    result = runner.invoke(main, ["fix", "--diff", "--select", "SQF004", str(path)])
+    result = runner.invoke(main, ["fix", "--diff", "--unsafe-fixes", "--select", "SQF004", str(path)])
     assert result.exit_code == 0
     assert "cascade" not in result.stdout
-    result = runner.invoke(main, ["fix", "--diff", "--select", "SQF002,SQF004", str(path)])
+    result = runner.invoke(main, ["fix", "--diff", "--unsafe-fixes", "--select", "SQF002,SQF004", str(path)])
     assert "cascade='all, delete-orphan'" in result.stdout
 
 
@@ -146,24 +147,24 @@ def test_bad_config_is_a_usage_error(runner, project):
 
 def test_fix_rewrites_and_second_run_is_clean(runner, project):
     path = project / "models.py"
-    first = runner.invoke(main, ["fix", str(path)])
+    first = runner.invoke(main, ["fix", "--unsafe-fixes", str(path)])
     assert first.exit_code == 0, first.output
-    assert "fixed 6 findings" in first.output
+    assert "fixed 5 findings" in first.output
     text = path.read_text()
+    assert 'post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)' in text
     # past the line length, so wrapped the way black would
-    assert 'post_id: Mapped[int] = mapped_column(\n        ForeignKey("posts.id"), nullable=False, index=True\n    )' in text
     assert 'relationship(\n        back_populates="post", cascade="all, delete-orphan"\n    )' in text
     assert "mapped_column(Text)" in text
-    second = runner.invoke(main, ["fix", str(path)])
+    second = runner.invoke(main, ["fix", "--unsafe-fixes", str(path)])
     assert second.exit_code == 0
     assert path.read_text() == text
     assert "Fixed 0 findings in 0 files" in second.output
 
 
 def test_exit_non_zero_on_fix(runner, project):
-    result = runner.invoke(main, ["fix", "--exit-non-zero-on-fix", str(project / "models.py")])
+    result = runner.invoke(main, ["fix", "--unsafe-fixes", "--exit-non-zero-on-fix", str(project / "models.py")])
     assert result.exit_code == 1
-    again = runner.invoke(main, ["fix", "--exit-non-zero-on-fix", str(project / "models.py")])
+    again = runner.invoke(main, ["fix", "--unsafe-fixes", "--exit-non-zero-on-fix", str(project / "models.py")])
     assert again.exit_code == 0
 
 
@@ -191,9 +192,10 @@ def test_diff_writes_nothing_and_exits_1(runner, project):
     assert result.exit_code == 1
     assert path.read_text() == FLAWED
     assert result.stdout.startswith(f"--- {path}\n+++ {path}\n@@")
-    assert '+        ForeignKey("posts.id"), nullable=False, index=True\n' in result.stdout
+    assert '+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)\n' in result.stdout
+    assert "cascade" not in result.stdout  # unsafe: only with --unsafe-fixes
     assert "\x1b[" not in result.stdout  # plain when piped
-    assert "Would fix 6 findings in 1 file." in result.stderr
+    assert "Would fix 4 findings in 1 file." in result.stderr
 
 
 def test_diff_on_clean_file_is_empty_and_exits_0(runner, project):
@@ -274,10 +276,13 @@ def test_real_process_python_m(project):
     path = project / "models.py"
     check = subprocess.run([sys.executable, "-m", "sqla_fix", "check", str(path)], capture_output=True, text=True)
     assert check.returncode == 1
-    assert len(findings(check.stdout)) == 6
+    assert len(findings(check.stdout)) == 5
     diff = subprocess.run([sys.executable, "-m", "sqla_fix", "fix", "--diff", str(path)], capture_output=True, text=True)
     assert diff.returncode == 1 and diff.stdout.startswith("--- ")
     fix = subprocess.run([sys.executable, "-m", "sqla_fix", "fix", str(path)], capture_output=True, text=True)
+    assert fix.returncode == 1, fix.stdout + fix.stderr  # the unsafe cascade remains
+    fix = subprocess.run([sys.executable, "-m", "sqla_fix", "fix", "--unsafe-fixes", str(path)],
+                         capture_output=True, text=True)
     assert fix.returncode == 0, fix.stdout + fix.stderr
     again = subprocess.run([sys.executable, "-m", "sqla_fix", "check", str(path)], capture_output=True, text=True)
     assert again.returncode == 0
@@ -290,7 +295,7 @@ def test_json_and_github_output(runner, project):
     result = runner.invoke(main, ["check", "--output-format", "json", path])
     assert result.exit_code == 1
     data = json.loads(result.stdout)
-    assert len(data) == 6
-    assert {"path", "line", "column", "code", "message", "fixable"} <= set(data[0])
+    assert len(data) == 5
+    assert {"path", "line", "column", "code", "message", "fixable", "fix"} <= set(data[0])
     github = runner.invoke(main, ["check", "--output-format", "github", path])
     assert github.stdout.splitlines()[0].startswith(f"::error title=SQF005,file={path},line=9,col=7::")

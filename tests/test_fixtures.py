@@ -1,8 +1,14 @@
-"""Golden fixtures: before -> after byte for byte, after -> unchanged, and both import and create."""
+"""Golden fixtures: before -> after byte for byte, after -> unchanged, and both import and create.
+
+`fixtures/after` is what `sqla-fix fix --unsafe-fixes` makes (every fix); the safe-only run is checked
+against it: it applies no unsafe fix, and the unsafe fixes on top of it give the same after-file.
+"""
 
 from __future__ import annotations
 
+import ast
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +34,7 @@ def fixed():
     """The tool's output for every fixture, from one run over each directory (as a user runs it)."""
     outputs: dict[Path, bytes] = {}
     for directory in (BEFORE, AFTER):
-        for result in run([directory], Config()):
+        for result in run([directory], Config(unsafe_fixes=True)):
             assert result.error is None, f"{result.path}: {result.error}"
             outputs[result.path.resolve()] = result.fixed_source if result.changed else result.path.read_bytes()
     return outputs
@@ -92,6 +98,51 @@ PROJECT_FILES = [path for path in BEFORE_FILES if path.parent != BEFORE]
 @pytest.mark.parametrize("path", PROJECT_FILES, ids=[str(path.relative_to(BEFORE)) for path in PROJECT_FILES])
 def test_one_file_alone_is_fixed_as_in_the_whole_project(path: Path, fixed):
     """The pre-commit case: only the changed file is passed; the rest of its project is read, not written."""
-    [alone] = [r for r in run([path], Config()) if r.path == path]
+    [alone] = [r for r in run([path], Config(unsafe_fixes=True)) if r.path == path]
     assert alone.error is None
     assert (alone.fixed_source if alone.changed else path.read_bytes()) == fixed[path.resolve()]
+
+
+@pytest.fixture(scope="module")
+def safe_only(tmp_path_factory):
+    """`sqla-fix fix` without --unsafe-fixes over a copy of the fixtures: {relative path: FileResult}."""
+    copy = tmp_path_factory.mktemp("safe") / "before"
+    shutil.copytree(BEFORE, copy)
+    results = {}
+    for result in run([copy], Config()):
+        assert result.error is None, f"{result.path}: {result.error}"
+        results[str(result.path.relative_to(copy))] = result
+        if result.changed:
+            result.path.write_bytes(result.fixed_source)
+    return copy, results
+
+
+@pytest.mark.parametrize("path", BEFORE_FILES, ids=IDS)
+def test_safe_fixes_apply_no_unsafe_fix(path: Path, safe_only):
+    _, results = safe_only
+    result = results[str(path.relative_to(BEFORE))]
+    applied = [f for f in result.findings if f.fixable]
+    assert all(f.fix == "safe" for f in applied), applied
+    # what is left for --unsafe-fixes is exactly the unsafe findings, still there after the safe run
+    held_back = sorted((f.code, f.message) for f in result.findings if f.fix == "unsafe")
+    assert sorted((f.code, f.message) for f in result.remaining if f.fix == "unsafe") == held_back
+
+
+def _keyword_order_free(source: bytes) -> str:
+    """The module's AST with every call's keywords sorted: the same code whatever order they were added in."""
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            node.keywords.sort(key=lambda keyword: keyword.arg or "")
+    return ast.dump(tree)
+
+
+def test_unsafe_fixes_on_top_of_the_safe_ones_give_the_golden_after(safe_only):
+    """`fix` then `fix --unsafe-fixes` ends where `fix --unsafe-fixes` does (keywords added by the second
+    run come after those of the first, so the order may differ, and nothing else)."""
+    copy, _ = safe_only
+    for result in run([copy], Config(unsafe_fixes=True)):
+        assert result.error is None
+        produced = result.fixed_source if result.changed else result.path.read_bytes()
+        golden = (AFTER / result.path.relative_to(copy)).read_bytes()
+        assert _keyword_order_free(produced) == _keyword_order_free(golden), result.path

@@ -134,7 +134,7 @@ def test_symlink_inside_the_paths_is_followed_and_stays_a_link(runner, project):
     os.replace(project / "models.py", target)
     link = project / "link.py"
     link.symlink_to(target)
-    result = runner.invoke(main, ["fix", str(link), str(project / "real")])
+    result = runner.invoke(main, ["fix", "--unsafe-fixes", str(link), str(project / "real")])
     assert result.exit_code == 0, result.output
     assert link.is_symlink()
     assert b"index=True" in target.read_bytes()

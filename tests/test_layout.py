@@ -72,7 +72,7 @@ MODEL = textwrap.dedent(
 def fix_bytes(source: bytes, tmp_path) -> bytes:
     path = tmp_path / "m.py"
     path.write_bytes(source)
-    return process_source(path, source, Config()).fixed_source
+    return process_source(path, source, Config(unsafe_fixes=True)).fixed_source
 
 
 @pytest.mark.parametrize(
@@ -117,9 +117,9 @@ def test_added_columns_use_the_file_indent_and_newline(tmp_path):
 @pytest.mark.parametrize(
     ("line_length", "expected"),
     [
-        (120, '    x: Mapped[int] = mapped_column(ForeignKey("posts.id"), nullable=False, index=True)\n'),
-        (60, '    x: Mapped[int] = mapped_column(\n        ForeignKey("posts.id"), nullable=False, index=True\n    )\n'),
-        (50, '    x: Mapped[int] = mapped_column(\n        ForeignKey("posts.id"),\n        nullable=False,\n        index=True,\n    )\n'),
+        (120, '    x = mapped_column(ForeignKey("posts.id"), nullable=False, index=True)\n'),
+        (60, '    x = mapped_column(\n        ForeignKey("posts.id"), nullable=False, index=True\n    )\n'),
+        (40, '    x = mapped_column(\n        ForeignKey("posts.id"),\n        nullable=False,\n        index=True,\n    )\n'),
     ],
     ids=["fits", "hugged", "one-per-line"],
 )
@@ -132,11 +132,12 @@ def test_a_line_pushed_past_the_line_length_is_wrapped(tmp_path, line_length, ex
         "class C(Base):  # noqa: SQF005\n"
         "    __tablename__ = 'c'\n"
         "    id: Mapped[int] = mapped_column(primary_key=True)\n"
-        '    x: Mapped[int] = mapped_column(ForeignKey("posts.id"))\n'
+        '    x = mapped_column(ForeignKey("posts.id"))\n'  # no annotation: nullable, so SQF002 (unsafe) too
     )
     path = tmp_path / "m.py"
     path.write_text(source)
-    fixed = process_source(path, source.encode(), Config(line_length=line_length)).fixed_source.decode()
+    config = Config(line_length=line_length, unsafe_fixes=True)
+    fixed = process_source(path, source.encode(), config).fixed_source.decode()
     assert fixed.endswith(expected)
 
 
@@ -149,14 +150,14 @@ def test_a_call_inside_the_authors_multiline_call_is_not_wrapped(tmp_path):
         "class C(Base):  # noqa: SQF005\n"
         "    __tablename__ = 'c'\n"
         "    id: Mapped[int] = mapped_column(primary_key=True)\n"
-        "    a_very_long_attribute_name_id: Mapped[int] = mapped_column(ForeignKey('posts.id'),\n"
-        "                                                               index=True)\n"
+        "    a_very_long_attribute_name_id = mapped_column(ForeignKey('posts.id'),\n"
+        "                                                  index=True)\n"
     )
     path = tmp_path / "m.py"
     path.write_text(source)
-    fixed = process_source(path, source.encode(), Config()).fixed_source.decode()
+    fixed = process_source(path, source.encode(), Config(unsafe_fixes=True)).fixed_source.decode()
     assert fixed.endswith(
-        "    a_very_long_attribute_name_id: Mapped[int] = mapped_column(ForeignKey('posts.id'),\n"
-        "                                                               index=True,\n"
-        "                                                               nullable=False)\n"
+        "    a_very_long_attribute_name_id = mapped_column(ForeignKey('posts.id'),\n"
+        "                                                  index=True,\n"
+        "                                                  nullable=False)\n"
     )

@@ -13,11 +13,11 @@ CASES = [(rule, example) for rule in RULES for example in rule.examples]
 IDS = [f"{rule.code}-{type(example).__name__.lower()}-{i}" for i, (rule, example) in enumerate(CASES)]
 
 
-def run_rule(rule, code: str, tmp_path):
+def run_rule(rule, code: str, tmp_path, unsafe_fixes: bool = True):
     path = tmp_path / "example.py"
     source = EXAMPLE_HEADER + code
     path.write_text(source)
-    result = process_source(path, source.encode(), Config(select=[rule.code]))
+    result = process_source(path, source.encode(), Config(select=[rule.code], unsafe_fixes=unsafe_fixes))
     return path, result
 
 
@@ -38,8 +38,13 @@ def test_example(rule, example, tmp_path):
     assert rule.code in codes
     if example.fixed is None:
         assert not result.changed, "a report-only example was rewritten"
+        assert all(f.fix is None for f in result.findings if f.code == rule.code), "a report-only example has a fix"
         return
     assert result.fixed_source.decode() == EXAMPLE_HEADER + example.fixed
+    kinds = {f.fix for f in result.findings if f.code == rule.code}
+    assert kinds == {"unsafe" if example.unsafe else "safe"}, kinds
+    _, safe_only = run_rule(rule, example.code, tmp_path, unsafe_fixes=False)
+    assert safe_only.changed is not example.unsafe, "safe-only run and the fix's safety disagree"
 
 
 SQLMODEL_PARENT = """\
@@ -78,5 +83,5 @@ def test_sqlmodel_cascade_follows_the_installed_version(tmp_path, monkeypatch, s
     from sqla_fix.rules import sqf004_cascade
 
     monkeypatch.setattr(sqf004_cascade, "sqlmodel_supports_cascade_delete", lambda: supported)
-    result = process_source(tmp_path / "heroes.py", SQLMODEL_PARENT.encode(), Config())
+    result = process_source(tmp_path / "heroes.py", SQLMODEL_PARENT.encode(), Config(unsafe_fixes=True))
     assert expected in result.fixed_source.decode()

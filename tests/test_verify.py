@@ -12,13 +12,15 @@ from sqla_fix.verify import unintended_change
         ("from sqlalchemy import String as Str\nx = C(Str(5))\n", "from sqlalchemy import String as Str, Text\nx = C(Text)\n"),
         ("x = C(sa.String(5))\n", "x = C(sa.Text)\n"),
         ("r = relationship('P', backref='cs')\n", "r = relationship('P', backref=backref('cs', cascade='all, delete-orphan'))\n"),
-        ("class A:\n    id = 1\n", "class A:\n    id = 1\n    created_at = C()\n    updated_at = C()\n"),
-        ("t = Table('t', m, Column('id'))\n", "t = Table('t', m, Column('id'), Column('created_at'))\n"),
+        ("class A:\n    id = 1\n", "class A:\n    id = 1\n    created_at = C(server_default=f.now())\n"
+         "    modified = C(server_default=f.now())\n"),
+        ("t = Table('t', m, Column('id'))\n", "t = Table('t', m, Column('id'), Column('created_at', server_default=f()))\n"),
+        ("class N:\n    bio: str = ''\n", "class N:\n    bio: str = Field(default='', sa_column=Column(Text, nullable=False))\n"),
         ("class N:\n    bio: str\n", "class N:\n    bio: str = Field(sa_type=Text)\n"),
         ("class N:\n    bio: str = ''\n", "class N:\n    bio: str = Field(default='', sa_type=Text)\n"),
         ("import os\n", "import os\nfrom datetime import datetime\n"),
     ],
-    ids=["keywords", "aliased-string", "sa-string", "backref", "class-columns", "table-columns",
+    ids=["keywords", "aliased-string", "sa-string", "backref", "class-columns", "table-columns", "sqlmodel-sa-column",
          "sqlmodel-field", "sqlmodel-default", "import"],
 )
 def test_our_edits_pass(old, new):
@@ -35,9 +37,10 @@ def test_our_edits_pass(old, new):
         ("x = C(Str(5))\n", "x = C(Text)\n", "Call became Name"),  # Str is not SQLAlchemy's String here
         ("f(a)\n", "f(a, index=True, index=True)\n", "keyword argument repeated"),
         ("class N:\n    bio: str = ''\n", "class N:\n    bio: str = Field(default='x', sa_type=Text)\n", "became"),
+        ("class A:\n    x = 1\n", "class A:\n    x = 1\n    created_at = C()\n", "unexpected addition Assign"),
     ],
     ids=["changed-name", "other-keyword", "other-statement", "removed-statement", "not-sqlalchemy-string",
-         "repeated-keyword", "changed-default"],
+         "repeated-keyword", "changed-default", "column-not-filled-by-the-database"],
 )
 def test_anything_else_is_caught(old, new, problem):
     assert problem in unintended_change(old, new)

@@ -1,7 +1,7 @@
 """Regenerate fixtures/after from fixtures/before with the current tool: `python tests/update_fixtures.py`.
 
-The golden files are the reviewed output: after running this, read `git diff fixtures/after` before
-committing it.
+The golden files are the reviewed output of `sqla-fix fix --unsafe-fixes` (every fix the tool has):
+after running this, read `git diff fixtures/after` before committing it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def main() -> None:
             target = AFTER / other.relative_to(BEFORE)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(other.read_bytes())
-    for result in run([BEFORE], Config()):
+    for result in run([BEFORE], Config(unsafe_fixes=True)):
         if result.error:
             raise SystemExit(f"{result.path}: {result.error}")
         after = AFTER / result.path.relative_to(BEFORE)

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 # this file's spelling (a name that is taken, say) leaves the plan alone and the finding is reported.
 Fix = Callable[[EditPlan], bool]
 
+# ruff's model: a safe fix is right for every program consistent with what the code says and changes
+# nothing at run time beyond the schema; an unsafe one changes behaviour (NOT NULL rejects inserts
+# that succeed today, a cascade deletes rows that are kept today) and is applied only on request.
+SAFE, UNSAFE = "safe", "unsafe"
+
 
 def keyword_fix(call: cst.Call, name: str, value: str) -> Fix:
     """The fix that adds `name=value` to `call`."""
@@ -38,6 +43,7 @@ class Finding:
     node: cst.CSTNode  # where the finding is reported, and where `# noqa` is looked for
     message: str
     fix: Fix | None = None
+    safety: str = SAFE  # of the fix, when there is one: SAFE or UNSAFE
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,7 @@ class Invalid:
 
     code: str
     fixed: str | None = None
+    unsafe: bool = False  # `fixed` is made only with unsafe fixes on
 
 
 # Every example is a module body under this header (rules' examples are run by tests/test_rule_examples.py).
@@ -109,6 +116,7 @@ class RuleContext:
         self.config = config
         # The plan of another file of the run (None where it is only read), for a fix that edits there too.
         self.plan_for: Callable[[ModuleFacts], EditPlan | None] = lambda facts: None
+        self.usage = None  # the project's use of the models (usage.ProjectUsage), where the run read it
 
     # -- what the rules look at ---------------------------------------------------------------------------
     def owners(self) -> Iterator[Owner]:
@@ -125,6 +133,25 @@ class RuleContext:
 
     def enabled(self, code: str) -> bool:
         return self.config.enabled(code)
+
+    def null_signs(self, owner: Owner, column: ColumnFact) -> list:
+        """What the project's code says about `owner.column` being NULL by design (see usage.py)."""
+        if self.usage is None or not isinstance(owner, ModelClass):
+            return []
+        relationships = [r.name for r in owner.relationships if r.scalar_annotation or r.collection is None]
+        try:
+            return self.usage.null_signs(owner.name, column.name, relationships)
+        except ValueError:  # a name the project was not read for (made by a fix of this run): not seen
+            return [f"`{owner.name}.{column.name}` was not looked up in the project's code"]
+
+    def slice_signs(self, owner: Owner, column: ColumnFact) -> list:
+        """Where the project's code cuts `owner.column`'s value to a length (`text[:255]`)."""
+        if self.usage is None:
+            return []
+        try:
+            return self.usage.slice_signs(owner.name, column.name)
+        except ValueError:
+            return []  # not a length-limited column when the project was read
 
     # -- where and whether ----------------------------------------------------------------------------------
     def position(self, node: cst.CSTNode) -> tuple[int, int]:

@@ -5,12 +5,35 @@ from __future__ import annotations
 
 import re
 from fnmatch import fnmatchcase
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
 
 import libcst as cst
 
 from ..collect import literal_string
-from ..picture import ColumnFact, ModelClass, Picture, TableFact
+from ..picture import ColumnFact, ModelClass, ModuleFacts, Picture, TableFact
 from .base import Owner
+
+
+def unknown_definition(picture: Picture, owner: Owner) -> str | None:
+    """Why the table's whole definition cannot be read here (so that no fix can be certain), or None."""
+    if isinstance(owner, TableFact):
+        return None
+    for cls in picture.chain(owner):
+        if cls.unresolved_bases:
+            return f"its base {', '.join(cls.unresolved_bases)} cannot be read"
+        if cls.table_args_unknown:
+            where = "" if cls is owner else f" (of `{cls.name}`)"
+            return f"its __table_args__{where} is computed and cannot be read"
+    return None
+
+
+def project_indexes(picture: Picture, module: ModuleFacts) -> list:
+    """Module-level Index(...) of every file of the project: an index may be declared anywhere."""
+    return [
+        index for other in picture.modules if other.root == module.root or other is module
+        for index in other.module_indexes
+    ]
 
 
 def owner_label(owner: Owner) -> str:
@@ -121,3 +144,19 @@ def matches_any(name: str, patterns: list[str]) -> str | None:
         if fnmatchcase(name, pattern):
             return pattern
     return None
+
+
+@lru_cache(maxsize=None)
+def installed_sqlmodel() -> tuple[int, ...] | None:
+    """The SQLModel version of the environment sqla-fix runs in (None: not installed): what it writes must
+    be accepted by it, and by every version when there is none to ask (pre-commit's own environment)."""
+    try:
+        installed = version("sqlmodel")
+    except PackageNotFoundError:
+        return None
+    return tuple(int(part) for part in installed.split(".")[:3] if part.isdigit())
+
+
+def sqlmodel_at_least(wanted: tuple[int, ...]) -> bool:
+    installed = installed_sqlmodel()
+    return installed is not None and installed >= wanted

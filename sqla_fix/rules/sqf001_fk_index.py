@@ -8,6 +8,12 @@ On MySQL/InnoDB an index is created anyway, and ``index=True`` yields that same 
 
 Fix: ``index=True`` on the column.
 
+The fix is safe (it adds an index and changes nothing else) only where the table's whole definition
+is in view: not when a base class cannot be read (a library's, or ``declarative_base(cls=...)``), when
+``__table_args__`` is computed (a ``declared_attr``, a function, a variable), or when the column takes
+``**kwargs``: an index may be declared there, and a second one would be a duplicate. Those are reported.
+Module-level ``Index(...)`` calls count in any file of the project.
+
 Not fixed:
 - a column that is already covered: ``index=True``/``unique=True``, the leading column of the
   primary key, or the leading column of an ``Index``/``UniqueConstraint``/``PrimaryKeyConstraint``
@@ -21,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .base import Finding, Invalid, Rule, RuleContext, Valid, keyword_fix
-from .schema import index_covering
+from .schema import index_covering, project_indexes, unknown_definition
 
 
 class ForeignKeyWithoutIndex(Rule):
@@ -46,15 +52,28 @@ class ForeignKeyWithoutIndex(Rule):
                 '             Column("b_id", ForeignKey("b.id"), primary_key=True, index=True))\n'),
         Invalid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
                 '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"), index=False)\n'),
+        Invalid('def table_args():\n    return (Index("ix_c_p", "p_id"),)\n'
+                'class C(Base):\n    __tablename__ = "c"\n    __table_args__ = table_args()\n'
+                '    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"))\n'),
     ]
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
+        indexes = project_indexes(context.picture, context.facts)
         for owner, column in context.columns():
             if not column.foreign_keys:
                 continue
-            if index_covering(owner, column, context.facts.module_indexes):
+            if index_covering(owner, column, indexes):
                 continue
             where = f"`{owner.name}.{column.name}`"
+            unknown = unknown_definition(context.picture, owner) or (
+                "its keywords include **kwargs" if column.star_kwargs else None)
+            if unknown and not any(fk.composite for fk in column.foreign_keys) and column.call is not None:
+                # an index may be declared where we cannot see: adding one could duplicate it
+                yield Finding(self.code, column.statement,
+                              f"Foreign key {where} has no index that sqla-fix can see, but {unknown}; "
+                              "add index=True if none exists (not fixed)")
+                continue
             if any(fk.composite for fk in column.foreign_keys):
                 if any(fk.composite and fk.leads for fk in column.foreign_keys):
                     yield Finding(self.code, column.statement,

@@ -1,20 +1,27 @@
 """SQF002 required foreign key is nullable.
 
 A ``Column(Integer, ForeignKey("posts.id"))`` without ``nullable=`` is NULL-able: rows that belong
-to nothing get in, and stay. A typed ``Mapped[int]`` is already NOT NULL; the fix states it
-(``nullable=False``) so that the schema reads the same in both styles. In SQLModel the annotation
-decides (``team_id: int`` is NOT NULL, ``int | None`` is not), as SQLModel users write it: no edit.
+to nothing get in, and stay. A typed ``Mapped[int]`` (and SQLModel's ``team_id: int``) is already NOT
+NULL: no finding, and no edit that would only restate it.
 
-Fix: ``nullable=False``.
+Fix: ``nullable=False``. **Unsafe**: it makes every insert without a parent fail, and the migration
+fails while NULL rows exist; applied only with ``--unsafe-fixes``, and only where nothing says that
+the key is optional by design.
 
 Kept nullable, because there NULL is part of the design (rulebook §3):
-- an ``Optional[...]``/``X | None`` annotation, an explicit ``nullable=``, ``ondelete="SET NULL"``:
-  the author's decision, not reported;
-- a foreign key to its own table (a tree's root has no parent), a key in a cycle of rows
-  (``use_alter=True``, or a relationship with ``post_update=True``), a column declared on a
-  single-table-inheritance subclass (the sibling classes' rows have no value for it), and keys
-  optional by name (``parent_id``, ``manager_id``, ``*_by_id``, ...: setting ``optional-foreign-keys``):
-  reported with the reason, so that the author can write ``nullable=True`` and be done.
+- an ``Optional[...]``/``X | None`` annotation, an explicit ``nullable=``, ``ondelete="SET NULL"``,
+  a primary key (never NULL), ``**kwargs`` (``nullable=`` may be among them): not reported;
+- a foreign key to its own table (a tree's root has no parent), or to a table whose name is computed
+  (``declared_attr``: it may be its own), a key in a cycle of rows (``use_alter=True``, or a
+  relationship with ``post_update=True``), a column declared on a single-table-inheritance subclass
+  (the sibling classes' rows have no value for it), and keys optional by name (``parent_id``,
+  ``manager_id``, ``*_by_id``, ...: setting ``optional-foreign-keys``);
+- a row with alternative owners: a sibling key to another table that is nullable by decision (a task
+  of an incident *or* of a case);
+- what the project's code says: ``Model.key.is_(None)`` / ``== None`` queries, ``filter_by(key=None)``,
+  assignments of None, constructors that leave the key out, ``Optional`` fields of the project's own
+  schemas of the model (Pydantic, dataclasses).
+These are reported with the reason, so that the author can write ``nullable=True`` and be done.
 """
 
 from __future__ import annotations
@@ -23,8 +30,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..picture import ColumnFact, ModelClass, Style
-from .base import Finding, Invalid, Owner, Rule, RuleContext, Valid, keyword_fix
-from .schema import matches_any, named_columns, owner_table
+from .base import UNSAFE, Finding, Invalid, Owner, Rule, RuleContext, Valid, keyword_fix
+from .schema import matches_any, named_columns, owner_table, primary_key_columns
 
 
 @dataclass
@@ -37,29 +44,58 @@ class Nullability:
 
 def nullability(context: RuleContext, owner: Owner, column: ColumnFact) -> Nullability:
     explicit = column.flag("nullable")
-    if column.primary_key:
-        return Nullability(not_null=True, fixable=False, decided=True)
+    if column.primary_key or column.name in primary_key_columns(owner):
+        return Nullability(not_null=True, fixable=False, decided=True)  # a primary key is never NULL
     if explicit is not None:
         return Nullability(not_null=explicit is False, fixable=False, decided=True)
+    if column.star_kwargs:  # `nullable=` may be among them: we cannot tell, so we say nothing
+        return Nullability(not_null=False, fixable=False, decided=True)
     typed_not_null = column.annotation_optional is False and (
         (column.style is Style.TYPED and column.constructor == "sa.mapped_column") or column.style is Style.SQLMODEL
     )
+    if typed_not_null:  # `Mapped[int]` / `team_id: int`: NOT NULL already, as the author wrote it
+        return Nullability(not_null=True, fixable=False, decided=True)
     if column.annotation_optional:
         return Nullability(not_null=False, fixable=False, reason="its annotation is Optional", decided=True)
     if any(fk.ondelete and fk.ondelete.upper() == "SET NULL" for fk in column.foreign_keys):
         return Nullability(not_null=False, fixable=False, reason='ondelete="SET NULL"', decided=True)
+    if column.style is Style.SQLMODEL:  # the annotation decides in SQLModel, and it said Optional or nothing
+        return Nullability(not_null=False, fixable=False, decided=True)
     reason = _structural_reason(context, owner, column)
     if reason is None and not _is_link(owner):
         pattern = matches_any(column.name, context.config.optional_foreign_keys)
         if pattern is not None:
-            if typed_not_null:  # Mapped[int]: the author declared it required; nothing to say
-                return Nullability(not_null=True, fixable=False, decided=True)
             reason = f"its name says optional ({pattern})"
+        else:
+            reason = _alternative_owner(context, owner, column)
+    if reason is None:
+        signs = context.null_signs(owner, column)
+        if signs:
+            more = f" and {len(signs) - 2} more" if len(signs) > 2 else ""
+            reason = "the project's code treats it as optional: " + "; ".join(map(str, signs[:2])) + more
     if reason is not None:
-        return Nullability(not_null=typed_not_null, fixable=False, reason=reason)
-    if column.style is Style.SQLMODEL:  # `team_id: int` is NOT NULL, and SQLModel's idiom says so by the annotation
-        return Nullability(not_null=True, fixable=False, decided=True)
-    return Nullability(not_null=typed_not_null, fixable=True)
+        return Nullability(not_null=False, fixable=False, reason=reason)
+    return Nullability(not_null=False, fixable=True)
+
+
+def _alternative_owner(context: RuleContext, owner: Owner, column: ColumnFact) -> str | None:
+    """A sibling key to another table that is nullable by decision: the row may belong to one parent *or*
+    the other (an incident or a case), and making this key required would forbid the other kind of row."""
+    own_tables = ({fk.target_table for fk in column.foreign_keys} | {fk.target_class for fk in column.foreign_keys}) - {None}
+    table = owner_table(context.picture, owner)
+    for sibling in owner.columns.values():
+        if sibling is column or not sibling.foreign_keys or sibling.primary_key:
+            continue
+        targets = ({fk.target_table for fk in sibling.foreign_keys}
+                   | {fk.target_class for fk in sibling.foreign_keys}) - {None}
+        if targets & own_tables or (table is not None and table in targets) or owner.name in targets:
+            continue
+        optional = sibling.flag("nullable") is True or sibling.annotation_optional or any(
+            fk.ondelete and fk.ondelete.upper() == "SET NULL" for fk in sibling.foreign_keys)
+        if optional:
+            return (f"its sibling key `{sibling.name}` to another table is nullable: a row may belong to one "
+                    "parent or the other")
+    return None
 
 
 def _is_link(owner: Owner) -> bool:
@@ -70,6 +106,11 @@ def _is_link(owner: Owner) -> bool:
 
 def _structural_reason(context: RuleContext, owner: Owner, column: ColumnFact) -> str | None:
     table = owner_table(context.picture, owner)
+    if table is None and isinstance(owner, ModelClass) and any(
+        cls.has_tablename_attribute for cls in context.picture.chain(owner)
+    ):
+        # a computed __tablename__ (declared_attr): the key may well point at its own table
+        return "its table's name is computed (declared_attr), so it may point at its own table"
     for fk in column.foreign_keys:
         if (table is not None and fk.target_table == table) or fk.target_class == owner.name:
             return "it points at its own table (a tree's root has no parent)"
@@ -95,8 +136,14 @@ def _uses_column(context: RuleContext, relationship, column: ColumnFact) -> bool
     return any(fk.target_table == target_table or fk.target_class == target.name for fk in column.foreign_keys)
 
 
+def not_null_as_written(context: RuleContext, owner: Owner, column: ColumnFact) -> bool:
+    return nullability(context, owner, column).not_null
+
+
 def will_be_not_null(context: RuleContext, owner: Owner, column: ColumnFact) -> bool:
-    """NOT NULL as the file stands, or as SQF002 makes it wherever it runs on the file that declares it."""
+    """NOT NULL as the author wrote it, or made so by SQF002's fix in this same run (SQF002 enabled and not
+    suppressed on the file that declares the key, and fixing it there). SQF002's fix is unsafe, and so is
+    every fix that counts on it: both are applied together, with --unsafe-fixes, or neither is."""
     state = nullability(context, owner, column)
     where = owner.module if isinstance(owner, ModelClass) else None
     return state.not_null or (
@@ -117,10 +164,15 @@ class RequiredForeignKeyNullable(Rule):
               '    p_id: Mapped[int | None] = mapped_column(ForeignKey("p.id"))\n'),
         Valid('class C(Base):\n    __tablename__ = "c"\n    id = Column(Integer, primary_key=True)\n'
               '    p_id = Column(Integer, ForeignKey("p.id", ondelete="SET NULL"))\n'),
+        Valid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+              '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"))\n'),
         Invalid('class C(Base):\n    __tablename__ = "c"\n    id = Column(Integer, primary_key=True)\n'
                 '    p_id = Column(Integer, ForeignKey("p.id"))\n',
                 'class C(Base):\n    __tablename__ = "c"\n    id = Column(Integer, primary_key=True)\n'
-                '    p_id = Column(Integer, ForeignKey("p.id"), nullable=False)\n'),
+                '    p_id = Column(Integer, ForeignKey("p.id"), nullable=False)\n', unsafe=True),
+        Invalid('class Task(Base):\n    __tablename__ = "tasks"\n    id = Column(Integer, primary_key=True)\n'
+                '    incident_id = Column(Integer, ForeignKey("incidents.id"))\n'
+                '    case_id = Column(Integer, ForeignKey("cases.id"), nullable=True)\n'),
         Invalid('class Node(Base):\n    __tablename__ = "nodes"\n    id = Column(Integer, primary_key=True)\n'
                 '    up_id = Column(Integer, ForeignKey("nodes.id"))\n'),
         Invalid('class C(Base):\n    __tablename__ = "c"\n    id = Column(Integer, primary_key=True)\n'
@@ -133,22 +185,14 @@ class RequiredForeignKeyNullable(Rule):
                 continue
             state = nullability(context, owner, column)
             where = f"`{owner.name}.{column.name}`"
-            if state.fixable and not state.not_null:
+            if state.fixable:
                 yield Finding(self.code, column.statement,
-                              f"Foreign key {where} is nullable: rows can point at no parent",
-                              fix=keyword_fix(column.call, "nullable", "False"))
-            elif state.fixable:
-                yield Finding(self.code, column.statement,
-                              f"Foreign key {where} is required (Mapped[...] without Optional) but does not "
-                              "say nullable=False",
-                              fix=keyword_fix(column.call, "nullable", "False"))
+                              f"Foreign key {where} is nullable: rows can point at no parent (the fix, "
+                              "nullable=False, makes inserts without one fail, and the migration fails while "
+                              "NULL rows exist)",
+                              fix=keyword_fix(column.call, "nullable", "False"), safety=UNSAFE)
             elif state.reason and not state.decided:
-                if state.not_null:
-                    yield Finding(self.code, column.statement,
-                                  f"Foreign key {where} is NOT NULL but {state.reason}; "
-                                  "annotate it Optional[...] if some rows have none")
-                else:
-                    yield Finding(self.code, column.statement,
-                                  f"Foreign key {where} stays nullable: {state.reason}; "
-                                  "write nullable=True to make that explicit")
+                yield Finding(self.code, column.statement,
+                              f"Foreign key {where} stays nullable: {state.reason}; "
+                              "write nullable=True (or nullable=False) to make the choice explicit")
 

@@ -15,8 +15,15 @@ Not fixed:
   index a TEXT column without a prefix length (error 1170); reported;
 - columns with a ``server_default``: MySQL rejects a literal default on TEXT; reported.
 
-SQLModel: a prose ``str`` field is ``AutoString`` (``VARCHAR(255)`` on MySQL, ``VARCHAR(n)`` with
-``max_length=n``): it gets ``Field(..., sa_type=Text)``; ``max_length=`` stays, as input validation.
+The fix is safe (the column still holds ``str``; only the stored type changes) where nothing says that
+the length is deliberate. It is reported, not fixed, when the length is a named constant
+(``String(MESSAGE_MAX)``), an ``@validates`` method checks the column, the project's code cuts the
+value to the length (``message[:255]``), a sibling column of the table is ``Text`` (a 255-character
+``message`` beside a ``details`` Text is the short form of it), when the table's definition cannot be
+read whole (a base sqla-fix cannot see, a computed ``__table_args__``) or the column takes ``**kwargs``.
+
+SQLModel: a prose ``str`` field is ``AutoString`` (``VARCHAR(255)`` on MySQL): it gets
+``Field(..., sa_type=Text)``. With ``max_length=n`` the length is validated, hence deliberate: reported.
 """
 
 from __future__ import annotations
@@ -26,9 +33,9 @@ from collections.abc import Iterator
 import libcst as cst
 
 from ..names import prefix_of
-from ..picture import Style
+from ..picture import ModelClass, Style
 from .base import Finding, Invalid, Rule, RuleContext, Valid
-from .schema import in_any_constraint
+from .schema import in_any_constraint, project_indexes, sqlmodel_at_least, unknown_definition
 
 _TEXT_FOR = {"sa.String": "Text", "sa.VARCHAR": "Text", "sa.Unicode": "UnicodeText", "sa.NVARCHAR": "UnicodeText"}
 
@@ -78,9 +85,11 @@ class ProseColumnAsString(Rule):
                 replacement = "Text"
             else:
                 replacement = _TEXT_FOR.get(column.type_name or "")
-                if replacement is None or column.type_length is None or column.call is None:
+                if replacement is None or column.call is None:
                     continue
-                declared = f"String({column.type_length})"
+                if column.type_length is None and column.length_named is None:
+                    continue
+                declared = f"String({column.type_length or column.length_named})"
             if not is_prose(column.name, config.prose_names, config.short_names):
                 continue
             if column.primary_key or column.foreign_keys:
@@ -89,10 +98,12 @@ class ProseColumnAsString(Rule):
             blocker = None
             if column.flag("unique") or column.flag("index"):
                 blocker = "it is unique/indexed, and MySQL cannot index TEXT without a prefix length"
-            elif in_any_constraint(owner, column, context.facts.module_indexes):
+            elif in_any_constraint(owner, column, project_indexes(context.picture, context.facts)):
                 blocker = "it is in an index or constraint, and MySQL cannot index TEXT without a prefix length"
             elif "server_default" in column.keywords or "sa_column_kwargs" in column.keywords:
                 blocker = "it has a server_default, and MySQL rejects a literal default on TEXT"
+            else:
+                blocker = _deliberate_limit(context, owner, column) or unknown_definition(context.picture, owner)
             if blocker:
                 yield Finding(self.code, column.statement,
                               f"Prose column {where} is {declared} but {blocker}; left as is")
@@ -104,6 +115,33 @@ class ProseColumnAsString(Rule):
                           fix=fix)
 
 
+def _deliberate_limit(context: RuleContext, owner, column) -> str | None:
+    """A sign that the length is meant: then the limit is the author's decision, not an accident."""
+    if column.star_kwargs:
+        return "its keywords include **kwargs that sqla-fix cannot read"
+    if column.length_named:
+        return f"its length is a named constant ({column.length_named}), a deliberate limit"
+    if column.style is Style.SQLMODEL and column.type_length:
+        return f"max_length={column.type_length} validates it: a deliberate limit"
+    if isinstance(owner, ModelClass) and column.name in owner.validated:
+        return "an @validates method checks it: the limit is deliberate"
+    for sibling in owner.columns.values():
+        if sibling is not column and (sibling.type_name in _LONG_TEXT or _is_text_field(sibling)):
+            return f"its sibling `{sibling.name}` is a long-text column: this one is the short form"
+    signs = context.slice_signs(owner, column)
+    if signs:
+        return f"the project's code cuts it to its length ({signs[0]}): the limit is deliberate"
+    return None
+
+
+def _is_text_field(column) -> bool:
+    sa_type = column.keywords.get("sa_type")
+    return sa_type is not None and cst.Module([]).code_for_node(sa_type).rsplit(".", 1)[-1] in ("Text", "UnicodeText")
+
+
+_LONG_TEXT = {"sa.Text", "sa.UnicodeText", "sa.TEXT", "sa.CLOB", "sa.LargeBinary"}
+
+
 def _sqlmodel_text(context: RuleContext, column):
     """`Field(..., sa_type=Text)`; a field written without Field() gets one (`bio: str = Field(sa_type=Text)`)."""
 
@@ -112,7 +150,23 @@ def _sqlmodel_text(context: RuleContext, column):
         text = context.spelling.sqlalchemy("Text", None, imports)
         if text is None:
             return False
-        if column.call is not None:
+        if not sqlmodel_at_least((0, 0, 11)):
+            # Field(sa_type=) came with SQLModel 0.0.11: older ones (or none to ask) take sa_column=, which
+            # replaces the whole column, so only a field that says nothing else about it can have it.
+            keywords = set(column.keywords) - {"default"}
+            column_code = context.spelling.sqlalchemy("Column", None, imports)
+            field = context.spelling.imported("sqlmodel", "Field", imports)
+            assignment = column.statement.body[0] if isinstance(column.statement, cst.SimpleStatementLine) else None
+            if keywords or column_code is None or field is None or not isinstance(assignment, cst.AnnAssign):
+                return False
+            given = column.keywords.get("default", column.default)
+            default = f"default={cst.Module([]).code_for_node(given)}, " if given is not None else ""
+            nullable = "True" if column.annotation_optional else "False"
+            plan.replace(assignment, assignment.with_changes(
+                value=cst.parse_expression(f"{field}({default}sa_column={column_code}({text}, nullable={nullable}))"),
+                equal=assignment.equal if assignment.value is not None else cst.AssignEqual(),
+            ))
+        elif column.call is not None:
             plan.add_keyword(column.call, "sa_type", text)
         else:
             field = context.spelling.imported("sqlmodel", "Field", imports)

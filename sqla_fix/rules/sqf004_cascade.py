@@ -11,8 +11,17 @@ its children (the ORM raises on ``session.delete(parent)``): it also gets ``pass
 and the child's key ``ondelete="CASCADE"``. A collection made by ``backref="children"`` on the child
 becomes ``backref=backref("children", cascade="all, delete-orphan")``.
 
-Delete-orphan means "the child cannot exist without its parent". It is applied only when that holds:
-- the child's foreign key is NOT NULL (or SQF002 makes it so in this run);
+The fix is **unsafe**: it deletes rows that are kept today, so it is applied only with
+``--unsafe-fixes``. Delete-orphan means "the child cannot exist without its parent". It is applied only
+when that holds:
+- the child's foreign key is NOT NULL as the author wrote it, or made NOT NULL by SQF002's (unsafe)
+  fix in this same run; in that case also no other foreign key of the child, to another table, stays
+  nullable (a row of an incident *or* of a case has no single owner);
+- the child is not an entity in its own right (setting ``entity-nouns``: users, accounts, members,
+  players, customers...: removing a user from a team must not delete the account);
+- the parent is not a lookup table (setting ``lookup-nouns``: types, categories, statuses,
+  priorities, roles, groups, tags...: deleting a category must not delete its posts);
+- its keywords include no ``**kwargs`` (``cascade`` may be among them);
 - the relationship is not self-referencing (deleting a node would delete its whole subtree);
 - the child is not a record that must outlive its owner (setting ``record-nouns``: orders,
   invoices, payments, transactions, ledger entries, audit logs, events; matched on the child class's
@@ -35,15 +44,14 @@ so this is what the ORM would have done). ``ON DELETE`` needs ``PRAGMA foreign_k
 from __future__ import annotations
 
 from collections.abc import Iterator
-from importlib.metadata import PackageNotFoundError, version
 
 import libcst as cst
 
 from ..names import prefix_of
 from ..picture import ClassKind, ModelClass, RelationshipFact, keyword_flag
-from .base import Finding, Invalid, Rule, RuleContext, Valid
-from .schema import foreign_keys_to, head_noun_matches, named_columns, owner_table
-from .sqf002_fk_nullable import will_be_not_null
+from .base import UNSAFE, Finding, Invalid, Rule, RuleContext, Valid
+from .schema import all_columns, foreign_keys_to, head_noun_matches, named_columns, owner_table, sqlmodel_at_least
+from .sqf002_fk_nullable import not_null_as_written, will_be_not_null
 
 CASCADE = "all, delete-orphan"
 SQLITE_NOTE = "ON DELETE needs PRAGMA foreign_keys=ON on SQLite"
@@ -71,7 +79,7 @@ class ParentWithoutCascade(Rule):
                 'class P(Base):\n    __tablename__ = "p"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
                 '    cs: Mapped[list["C"]] = relationship(cascade="all, delete-orphan")\n'
                 'class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
-                '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"))\n'),
+                '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"))\n', unsafe=True),
         Invalid('link = Table("link", Base.metadata,\n'
                 '             Column("p_id", ForeignKey("p.id", ondelete="RESTRICT"), primary_key=True),\n'
                 '             Column("t_id", ForeignKey("t.id"), primary_key=True))\n'
@@ -87,6 +95,19 @@ class ParentWithoutCascade(Rule):
                 '    cs: Mapped[list["C"]] = relationship()\n'
                 'class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
                 '    p_id: Mapped[Optional[int]] = mapped_column(ForeignKey("p.id"))\n'),
+        Invalid('class Team(Base):\n    __tablename__ = "teams"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    members: Mapped[list["User"]] = relationship()\n'
+                'class User(Base):\n    __tablename__ = "users"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))\n'),
+        Invalid('class Category(Base):\n    __tablename__ = "categories"\n'
+                '    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    posts: Mapped[list["Post"]] = relationship()\n'
+                'class Post(Base):\n    __tablename__ = "posts"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))\n'),
+        Invalid('class P(Base):\n    __tablename__ = "p"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    cs: Mapped[list["C"]] = relationship(**common)\n'
+                'class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"))\n'),
     ]
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
@@ -116,6 +137,11 @@ class ParentWithoutCascade(Rule):
         if direction != "one-to-many" or "cascade" in keywords:
             return
         where = f"`{model.name}.{relationship.name}`"
+        if relationship.star_kwargs:
+            yield Finding(self.code, relationship.statement,
+                          f"Collection {where} may have no cascade, but its keywords include **kwargs that "
+                          "sqla-fix cannot read; not fixed")
+            return
         if target is None:
             yield Finding(self.code, relationship.statement,
                           f"Collection {where} has no cascade, and its class `{relationship.target}` is not "
@@ -185,7 +211,8 @@ class ParentWithoutCascade(Rule):
             return True
 
         return Finding(self.code, relationship.statement,
-                       f"{flaw}; the database deletes the link rows instead ({SQLITE_NOTE})", fix=fix)
+                       f"{flaw}; the fix lets the database delete the link rows instead ({SQLITE_NOTE})",
+                       fix=fix, safety=UNSAFE)
 
     def _check_backref(self, context, child: ModelClass, relationship: RelationshipFact, parent):
         """relationship("Post", backref="comments") on the child: the collection lives on the parent."""
@@ -239,9 +266,13 @@ class ParentWithoutCascade(Rule):
         fix = verdict if isinstance(verdict, str) else make_fix(*verdict)
         if isinstance(fix, str):
             return Finding(self.code, relationship.statement,
-                           f"{flaw}leaves its `{child.name}` rows behind; not fixed: {fix}")
+                           f"{flaw}{_what_happens(context, child, named, parent)}; not fixed: {fix}. "
+                           f'Decide and write it: cascade="all, delete-orphan" if a `{child.name}` cannot exist '
+                           f'without its `{parent.name}`, else cascade="save-update, merge" (the default), '
+                           "or # noqa: SQF004")
         return Finding(self.code, relationship.statement,
-                       f"{flaw}orphans its `{child.name}` rows (or fails on their NOT NULL key){note}", fix=fix)
+                       f"{flaw}{_what_happens(context, child, named, parent)}; the fix deletes them with it"
+                       f"{note}", fix=fix, safety=UNSAFE)
 
     def _direction(self, context, model, relationship, target) -> str | None:
         if relationship.collection is not None:
@@ -280,10 +311,50 @@ class ParentWithoutCascade(Rule):
         declaring, column = keys[0]
         if not will_be_not_null(context, declaring, column):
             return f"`{child.name}.{column.name}` is nullable, so `{child.name}` rows may exist without a parent"
-        noun = head_noun_matches(child.name, context.config.record_nouns)
+        config = context.config
+        noun = head_noun_matches(child.name, config.record_nouns)
         if noun is not None:
             return f"`{child.name}` rows are records ({noun}) that should outlive their `{parent.name}`"
+        noun = head_noun_matches(child.name, config.entity_nouns)
+        if noun is not None:
+            return (f"`{child.name}` is an entity in its own right ({noun}): removing one from the collection "
+                    "must not delete it")
+        noun = head_noun_matches(parent.name, config.lookup_nouns)
+        if noun is not None:
+            return (f"`{parent.name}` looks like a lookup table ({noun}): deleting one must not delete what "
+                    "refers to it")
+        if not not_null_as_written(context, declaring, column):
+            # NOT NULL only through SQF002's fix in this run: a row may still have another owner instead
+            other = _nullable_sibling_owner(context, child, column)
+            if other is not None:
+                return (f"`{child.name}.{other}` is another parent's key that stays nullable: a row may belong "
+                        f"to that parent instead of a `{parent.name}`")
         return declaring, column
+
+
+def _what_happens(context, child: ModelClass, named, parent: ModelClass) -> str:
+    """What `session.delete(parent)` does to the children today: NULLs their key, or fails on it."""
+    keys = [c for cls, c in foreign_keys_to(context.picture, child, parent) if not named or c.name in named]
+    if keys and all(not_null_as_written(context, cls, c) for cls, c in foreign_keys_to(
+            context.picture, child, parent) if not named or c.name in named):
+        return (f"raises an IntegrityError while it has `{child.name}` rows (the ORM sets their NOT NULL key "
+                "to NULL)")
+    return f"sets the key of its `{child.name}` rows to NULL and leaves them behind"
+
+
+def _nullable_sibling_owner(context, child: ModelClass, column) -> str | None:
+    """Another foreign key of the child, to another table, that will still be nullable after this run."""
+    table = owner_table(context.picture, child)
+    own = {fk.target_table for fk in column.foreign_keys} - {None}
+    for declaring, sibling in all_columns(context.picture, child).values():
+        if sibling is column or not sibling.foreign_keys or sibling.primary_key:
+            continue
+        targets = {fk.target_table for fk in sibling.foreign_keys} - {None}
+        if not targets or targets & own or (table is not None and table in targets):
+            continue
+        if not will_be_not_null(context, declaring, sibling):
+            return sibling.name
+    return None
 
 
 def _sqlmodel_cascade(plan, call: cst.Call, quote: str) -> None:
@@ -296,12 +367,7 @@ def _sqlmodel_cascade(plan, call: cst.Call, quote: str) -> None:
 
 
 def sqlmodel_supports_cascade_delete() -> bool:
-    try:
-        installed = version("sqlmodel")
-    except PackageNotFoundError:
-        return False
-    numbers = tuple(int(part) for part in installed.split(".")[:3] if part.isdigit())
-    return numbers >= (0, 0, 21)
+    return sqlmodel_at_least((0, 0, 21))
 
 
 def _literal(node) -> str | None:

@@ -21,30 +21,67 @@ in ways only the author can weigh. SQLModel tables get fields:
 nullable=False, sa_column_kwargs={"server_default": func.now()})`` (None leaves the column out of the
 INSERT, so the database fills it in).
 
-Not fixed: abstract classes and mixins; a class whose base or mixin in the file provides the
+The fix is safe (new columns that the database fills in; nothing else changes) only where the class's
+whole column set is known and no column plays the role already.
+
+Not fixed: abstract classes and mixins; a class whose base or mixin in the project provides the
 column; joined- and single-table-inheritance subclasses (the base table has them); association
 tables (a composite key of foreign keys, or a ``secondary=`` table); classes mapped with
-``__table__``. Reported only: a look-alike column (``created``, ``date_created``, ``modified``)
-stands for its timestamp (the other one, if missing, is added), and a class whose base class is
-defined in another file (it may provide them).
+``__table__``. Reported only: a class with a date/time column whose name says it plays a
+timestamp's role (``created``, ``date_joined``, ``upload_time``, ``submitted_date``,
+``metadata_modified``, ``reported``, ``date``): the table has its own convention, and nothing is added;
+a class whose base cannot be read (a library's base, ``declarative_base(cls=...)``): it may provide them.
+Append-only records (setting-free: events, logs, audit entries, transactions, history) get
+``created_at`` only. Where most of the project's tables name their timestamps otherwise
+(``created``/``modified``, ``modified_at``), added columns take the project's names.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterator
 
 from ..names import prefix_of
 from ..picture import ColumnFact, ModelClass, Style, TableFact
 from .base import Finding, Invalid, Rule, RuleContext, Valid
-from .schema import all_columns
+from .schema import all_columns, head_noun_matches, sqlmodel_at_least, unknown_definition
 
 TIMESTAMPS = ("created_at", "updated_at")
-_LOOK_ALIKES = {
-    "created_at": {"created", "created_on", "created_date", "created_time", "date_created", "creation_date",
-                   "inserted_at", "createdat", "create_time", "creation_time", "timestamp"},
-    "updated_at": {"updated", "updated_on", "updated_date", "modified", "modified_at", "modified_on",
-                   "last_modified", "date_modified", "last_updated", "updatedat", "update_time", "changed_at"},
+# Words that give a date/time column the role of one of the timestamps: `date_joined`, `upload_time`,
+# `submitted_date`, `metadata_created` are the row's creation time under the project's own name.
+_ROLE_WORDS = {
+    "created_at": {"created", "creation", "create", "createdat", "inserted", "added", "joined", "registered",
+                   "uploaded", "upload", "submitted", "reported", "recorded", "logged", "posted", "filed",
+                   "timestamp", "date", "datetime", "time", "ts", "when"},
+    "updated_at": {"updated", "update", "updatedat", "modified", "modify", "changed", "edited", "touched"},
 }
+_TIME_TYPES = {"sa.DateTime", "sa.Date", "sa.TIMESTAMP", "sa.DATETIME", "sa.DATE", "sa.Time", "datetime", "date",
+               "sa.types.DateTime"}
+_GENERIC_WORDS = {"", "timestamp", "date", "datetime", "time", "ts", "when", "at", "on"}
+# Rows that are written once and never change: an `updated_at` there would only ever equal `created_at`.
+APPEND_ONLY_NOUNS = ["event", "log", "audit", "audit_log", "history", "ledger_entry", "journal_entry",
+                     "transaction", "activity", "revision", "snapshot", "change", "notification_log"]
+
+
+def _updates(name: str) -> bool:
+    """Is the timestamp `name` (ours or the project's: `modified`) the one that changes on update?"""
+    return name == "updated_at" or _plays_role(None, name) == "updated_at"
+
+
+def _plays_role(column: ColumnFact | None, name: str) -> str | None:
+    """The timestamp `name` stands for, when its name says created/modified/... and its type is a time."""
+    words = set(re.split(r"[_\W]+", name.lower())) - {""}
+    if words & {"by", "id", "user", "count", "ip"} or name.lower().endswith(("_by", "_id", "_by_id")):
+        return None  # created_by_id is a user, not a time
+    typed = column is None or column.type_name is None and column.python_type is None or (
+        column.type_name in _TIME_TYPES or column.python_type in ("datetime", "date"))
+    if not typed:
+        return None
+    for timestamp in ("updated_at", "created_at"):
+        if words & _ROLE_WORDS[timestamp] or name.lower() in ("date", "timestamp"):
+            return timestamp if words & _ROLE_WORDS[timestamp] else "created_at"
+    return None
 
 
 class EntityWithoutTimestamps(Rule):
@@ -73,6 +110,14 @@ class EntityWithoutTimestamps(Rule):
                 '\n    def __repr__(self):\n        return self.name\n'),
         Invalid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
                 '    created: Mapped[datetime]\n    modified: Mapped[datetime]\n'),
+        Invalid('class Member(Base):\n    __tablename__ = "members"\n'
+                '    id: Mapped[int] = mapped_column(primary_key=True)\n    date_joined: Mapped[datetime]\n'),
+        Invalid('class AuditEvent(Base):\n    __tablename__ = "audit_events"\n'
+                '    id: Mapped[int] = mapped_column(primary_key=True)\n',
+                'class AuditEvent(Base):\n    __tablename__ = "audit_events"\n'
+                '    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    created_at: Mapped[datetime] = mapped_column(\n'
+                '        DateTime(timezone=True), server_default=func.now(), nullable=False\n    )\n'),
     ]
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
@@ -89,56 +134,81 @@ class EntityWithoutTimestamps(Rule):
                 continue
             yield from self._check_table(context, table)
 
-    def _missing(self, present: set[str]):
-        missing, look_alikes = [], []
-        lowered = {name.lower() for name in present}
-        for name in TIMESTAMPS:
-            if name in present:
-                continue
-            similar = sorted(_LOOK_ALIKES[name] & lowered)
-            if similar:
-                look_alikes.append(f"{similar[0]} (for {name})")
-            else:
-                missing.append(name)
+    def _missing(self, context: RuleContext, owner, present: dict[str, ColumnFact | None]):
+        """The timestamps to add (named after the project's convention), and the columns that already play
+        a timestamp's role under another name (then nothing is added: the table has its own convention)."""
+        wanted = ["created_at"] if head_noun_matches(owner.name, APPEND_ONLY_NOUNS) else list(TIMESTAMPS)
+        names = _convention(context, owner)
+        if all(names[w] in present for w in wanted):
+            return [], []
+        look_alikes = []
+        for name, column in sorted(present.items()):
+            role = _plays_role(column, name)
+            if role is not None and name not in TIMESTAMPS and name != names.get(role):
+                look_alikes.append(f"{name} (for {role})")
+        missing = [names[w] for w in wanted if names[w] not in present]
         return missing, look_alikes
 
     def _check_class(self, context: RuleContext, model: ModelClass):
-        present: set[str] = set()
+        present: dict[str, ColumnFact | None] = {}
         for cls in context.picture.chain(model):
-            present |= set(cls.columns) | cls.other_attributes
-            present |= {c.db_name for c in cls.columns.values() if c.db_name}  # ts = Column("created_at")
-        missing, look_alikes = self._missing(present)
-        if not missing and not look_alikes:
+            present.update(dict.fromkeys(cls.other_attributes))
+            present.update(cls.columns)
+            present.update({c.db_name: c for c in cls.columns.values() if c.db_name})  # ts = Column("created_at")
+        missing, look_alikes = self._missing(context, model, present)
+        if not missing:
             return
         label = ", ".join(missing)
-        if model.unresolved_bases:
-            bases = ", ".join(model.unresolved_bases)
+        unknown = unknown_definition(context.picture, model)
+        if unknown:
             yield Finding(self.code, model.node,
-                          f"`{model.name}` has no {label or 'timestamps'} here, but its base {bases} is defined in "
-                          "another file and may provide them; not fixed")
+                          f"`{model.name}` has no {label} that sqla-fix can see, but {unknown} and may provide "
+                          "them; not fixed")
             return
         if look_alikes:
             # A column of the table's own naming serves the purpose: a second one is not our call.
             yield Finding(self.code, model.node,
-                          f"`{model.name}` has {', '.join(look_alikes)} rather than the conventional name; "
-                          "not renamed or duplicated")
-        if missing:
-            hint = _unused_mixin(context, model, missing)
-            yield Finding(self.code, model.node,
-                          f"`{model.name}` has no {label}: rows cannot be ordered or audited by time{hint}",
-                          fix=_add_to_class(context, model, missing))
+                          f"`{model.name}` has no {label}, but {', '.join(look_alikes)} plays that role; "
+                          "nothing added")
+            return
+        hint = _unused_mixin(context, model, missing)
+        yield Finding(self.code, model.node,
+                      f"`{model.name}` has no {label}: rows cannot be ordered or audited by time{hint}",
+                      fix=_add_to_class(context, model, missing))
 
     def _check_table(self, context: RuleContext, table: TableFact):
-        missing, look_alikes = self._missing(set(table.columns))
-        if look_alikes:
+        missing, look_alikes = self._missing(context, table, dict(table.columns))
+        if missing and look_alikes:
             yield Finding(self.code, table.statement,
-                          f"Table `{table.name}` has {', '.join(look_alikes)} rather than the conventional name; "
-                          "not renamed or duplicated")
-        if missing:
+                          f"Table `{table.name}` has no {', '.join(missing)}, but {', '.join(look_alikes)} plays "
+                          "that role; nothing added")
+        elif missing:
             yield Finding(self.code, table.statement,
                           f"Table `{table.name}` has no {', '.join(missing)}: rows cannot be ordered or audited "
                           "by time",
                           fix=_add_to_table(context, table, missing))
+
+
+def _convention(context: RuleContext, owner) -> dict[str, str]:
+    """The names the models give their timestamps: created_at/updated_at unless most of the tables that
+    have them use another pair (`created`/`modified`, `date_created`, `modified_at`). Read in the class's
+    own module and those of its bases: the same files whether the run is given one file or the project."""
+    modules = {id(context.facts): context.facts}
+    if isinstance(owner, ModelClass):
+        modules.update((id(cls.module), cls.module) for cls in context.picture.chain(owner))
+    counts = {"created_at": Counter(), "updated_at": Counter()}
+    for module in modules.values():
+        owners = [*module.classes.values(), *module.tables.values()]
+        for other in owners:
+            for name, column in other.columns.items():
+                role = name if name in TIMESTAMPS else _plays_role(column, name)
+                if role is not None and not set(re.split(r"[_\W]+", name.lower())) <= _GENERIC_WORDS and (column.type_name in _TIME_TYPES or column.python_type in ("datetime",)):
+                    counts[role][name] += 1
+    names = {}
+    for role, counter in counts.items():
+        best = counter.most_common(1)
+        names[role] = best[0][0] if best and best[0][1] > counter[role] and best[0][1] >= 2 else role
+    return names
 
 
 def _is_link_table(columns: list[ColumnFact]) -> bool:
@@ -188,16 +258,23 @@ def _timestamp_arguments(context, name: str, prefix, imports) -> list[str] | Non
     if date_time is None or func is None:
         return None
     arguments = [f"{date_time}(timezone=True)", f"server_default={func}.now()"]
-    if name == "updated_at":
+    if _updates(name):
         arguments.append(f"onupdate={func}.now()")
     arguments.append("nullable=False")
     return arguments
 
 
-def _layout(head: str, arguments: list[str], indent: str, unit: str, width: int) -> str:
-    """`head(args)` on one line if it fits, else black's layout."""
+def _layout(head: str, arguments: list[str], indent: str, unit: str, width: int, after: int = 0) -> str:
+    """`head(args)` at `indent` (followed by `after` columns, a comma) as ruff format and black lay it out:
+    on one line if it fits, else the arguments on one line of their own, else one per line with a trailing
+    comma (and a nested call or dict that does not fit on its line split in turn)."""
+    from ..edits import formatted  # (imported here: this module's imports are another engineer's lines)
+
     one_line = f"{head}({', '.join(arguments)})"
-    if len(indent) + len(one_line) <= width:
+    laid_out = formatted(one_line, indent, unit, width, after)
+    if laid_out is not None:
+        return laid_out
+    if len(indent) + len(one_line) + after <= width:
         return one_line
     hugged = ", ".join(arguments)
     if len(indent) + len(unit) + len(hugged) <= width:
@@ -216,10 +293,19 @@ def _class_column(context: RuleContext, model: ModelClass, name: str, prefix, im
             return None
         optional = spelling.imported("typing", "Optional", None)
         annotation = f"{optional}[{datetime}]" if optional else f"{datetime} | None"
-        options = f'"server_default": {func}.now()' + (f', "onupdate": {func}.now()' if name == "updated_at" else "")
         # None leaves the column out of the INSERT, so that the database fills it in.
-        arguments = ["default=None", f"sa_type={date_time}(timezone=True)", "nullable=False",
-                     f"sa_column_kwargs={{{options}}}"]
+        if sqlmodel_at_least((0, 0, 11)):  # Field(sa_type=) exists from SQLModel 0.0.11 on
+            options = f'"server_default": {func}.now()' + (f', "onupdate": {func}.now()' if _updates(name) else "")
+            arguments = ["default=None", f"sa_type={date_time}(timezone=True)", "nullable=False",
+                         f"sa_column_kwargs={{{options}}}"]
+        else:  # an older SQLModel, or none installed here: the form every version accepts
+            column = spelling.sqlalchemy("Column", None, imports)
+            if column is None:
+                return None
+            inner = [f"{date_time}(timezone=True)", f"server_default={func}.now()", "nullable=False"]
+            if _updates(name):
+                inner.insert(2, f"onupdate={func}.now()")
+            arguments = ["default=None", f"sa_column={column}({', '.join(inner)})"]
         return f"{name}: {annotation} = {field}", arguments
     arguments = _timestamp_arguments(context, name, prefix, imports)
     if arguments is None:
@@ -250,6 +336,9 @@ def _add_to_class(context: RuleContext, model: ModelClass, missing: list[str]):
             return False
         unit = context.module.default_indent
         indent = body.indent if body.indent is not None else unit
+        where = context.positions.get(anchor)
+        if where is not None:  # the body's own indentation, the class's included (a class nested in a block)
+            indent = _leading_whitespace(context.lines[where.start.line - 1])
         codes = []
         for name in missing:
             spelled = _class_column(context, model, name, prefix, imports)
@@ -275,15 +364,20 @@ def _argument_indentation(context: RuleContext, table: TableFact) -> tuple[str, 
 
     (None for the relative part when the arguments do not stand one per line.)
     """
-    last = context.positions[table.call.args[-1]].start.line
+    args = table.call.args
+    last = context.positions[args[-1]].start.line
     if last == context.positions[table.call].start.line:
         return "", None
+    if len(args) > 1 and context.positions[args[-2]].end.line == last:
+        return "", None  # `Table(\n    "t", metadata, Column(...)\n)`: the arguments share their line
     indent = _leading_whitespace(context.lines[last - 1])
     statement = _leading_whitespace(context.lines[context.positions[table.statement].start.line - 1])
     return indent, indent[len(statement):]
 
 
 def _add_to_table(context: RuleContext, table: TableFact, missing: list[str]):
+    from libcst import Comma
+
     def fix(plan) -> bool:
         imports: list[tuple[str, str]] = []
         prefix = _column_prefix(table.columns.values())
@@ -299,7 +393,9 @@ def _add_to_table(context: RuleContext, table: TableFact, missing: list[str]):
             if relative is None:  # the Table's arguments share one line: so does the new one
                 code = f"{column}({', '.join(arguments)})"
             else:
-                code = _layout(column, arguments, indent, context.module.default_indent, context.config.line_length)
+                comma = 1 if isinstance(table.call.args[-1].comma, Comma) else 0  # the new one gets one too
+                code = _layout(column, arguments, indent, context.module.default_indent, context.config.line_length,
+                               comma)
                 code = code.replace("\n", "\n" + relative)
             plan.add_argument(table.call, code)
         for module, name in imports:

@@ -1,0 +1,1106 @@
+"""What the project's own code says about a foreign key: signs that it is NULL by design.
+
+A model can declare ``team_id = Column(ForeignKey("teams.id"))`` and say nothing more, while the code
+around it says plainly that NULL is meant: a user without a team (``User.team_id.is_(None)`` in the
+query for unassigned users), a broadcast notification with no recipient (``Notification(body=...)``
+with no ``recipient_id``), a row belonging to an incident *or* a case (``task.incident_id = None`` when
+it moves to a case), a document whose folder is chosen later (``DocumentCreate.folder_id:
+Optional[int]``), a role assigned after the constructor commits (``m = Member(name=...)``, ``commit()``,
+then ``m.role_id = ...``). A database engineer reads that code before making the key NOT NULL (SQF002)
+or before letting a parent's delete take the rows with it (SQF004), and any such sign turns the fix
+into a report. This module is that reading; the rules ask it, it decides nothing itself.
+
+``ProjectUsage.scan(files, attributes, classes)`` reads the files once (a bytes prefilter: a file that
+mentions none of the names is not parsed; one ``ast.parse`` per remaining file, cached by content;
+files that do not parse, modules that import alembic and files under a ``versions/`` directory of
+the project are skipped silently; nothing is imported), and ``null_signs(class, key, relationships)``
+lists the signs for one key (asking about a name the scan was not given raises ``ValueError``: the
+prefilter may have skipped the files that mention it):
+
+- comparisons with None: ``X.key.is_(None)``, ``.is_not(None)``/``.isnot(None)``, ``== None``,
+  ``!= None``, ``== null()``, ``obj.key is (not) None``, ``getattr(obj, "key") is None``,
+  ``filter_by(key=None)``, ``~X.rel.has()``, a truth test (``if obj.key``, ``not obj.key``), a
+  ``@validates("key")`` that tests its value against None, and SQL text (``key IS NULL``,
+  ``SET key = NULL``, in any string constant, docstrings included);
+- assignments that leave it None: ``obj.key = None`` (or ``= None if ... else ...``),
+  ``setattr(obj, "key", None)``, ``X(key=None)``, the same for the relationships set through the key
+  (``obj.post = None``, ``X(post=None)``), and bulk ``.values(key=None)`` / ``.update({X.key: None})``;
+- constructors that leave it out: ``X(a=..., b=...)`` of the model (resolved through the file's
+  imports: ``from app.models import Comment as C``, ``models.Comment(...)``; subclasses found in the
+  scanned files count as the model) with at least one keyword, no ``*args``/``**kwargs``, no
+  positional argument, and neither the key nor a relationship; and ``obj = X(...)`` saved
+  (``commit()``/``flush()``) in the same function before ``obj.key``/``obj.rel`` is set;
+- ``Optional[...]``, ``X | None``, ``= None`` (``Field(None)``, ``field(default=None)``, marshmallow
+  ``allow_none=True``) fields named like the key on the project's non-ORM classes named after the
+  model (``InviteCreate``, ``InviteBase``, ``InviteOut``; not ``InviteUpdate``/``InvitePatch``/
+  ``InviteFilter``, whose fields are all optional by nature, and not ``Invitation``).
+
+Over-reporting is the safe direction (a sign only turns a fix into a report), so where the type of
+``obj`` is unknown, ``obj.key`` counts whenever the attribute has the key's name (PATCH handlers'
+``if payload.team_id is not None`` included); it does not count on another model class named in
+``classes`` (``Reaction.post_id`` is not ``Comment.post_id``; a class not named there counts). The
+relationship names are commoner words (``user``, ``team``), so for them the receiver must be the
+model or a subclass, ``self``/``cls`` in one of its methods, a local variable or an imported object
+(``current_user.team is None``), but not a framework namespace (``g.user = None``, ``request.user``,
+``session.user``). SQL text is matched by the attribute's name, not the column's, and only for keys.
+
+Deliberately not seen:
+- a row built where the key is set anyway: ``post.comments.append(Comment(...))`` (also ``extend``,
+  ``insert``, ``add``/``add_all``, on an attribute that is not a session or repository: a local
+  list's ``rows.append(Comment(...))`` and ``db.session.add(Comment(...))`` are signs),
+  ``Post(comments=[Comment(...)])``, ``post.comments = [...]``, and, only when the caller names the
+  parent-side attributes in ``back_references``, ``Post(pinned=Comment(...))``/``post.pinned = c``;
+- ``X(**data)``, ``X(*args)``, ``X("positional")`` (a custom ``__init__`` we do not read), ``X()``
+  without keywords (filled in afterwards, unless saved first), dict rows (``row["key"]``,
+  ``data.get("key")``), ``filter_by(**{...})``, comments;
+- data flow: ``c = Comment(...)`` followed by ``c.post_id = ...`` is read in source order within one
+  function, ignoring branches and loops; an alias ``d = c`` is not followed; a constructor returned
+  to a caller that sets the key counts as a sign;
+- types: ``obj`` is not inferred (hence the name rule above); a subclass defined and used only in
+  files that mention neither the model nor the key is not known (name it in ``classes``);
+- the model's own declaration (``Optional`` annotations, ``nullable=``, ``default=None`` on the
+  column): that is the rules' business, not evidence from usage.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import re
+import warnings
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NamedTuple
+
+from .project import project_root
+
+__all__ = ["ProjectUsage", "Sign", "clear_cache"]
+
+# Sign kinds
+COMPARE = "compare"  # a comparison with None, a truth test, ~X.rel.has()
+VALIDATES = "validates"  # a @validates("key") that tests its value against None
+SQL = "sql"  # "key IS NULL" in a string
+ASSIGN = "assign"  # obj.key = None, X(key=None), setattr(obj, "key", None), .values(key=None)
+OMITTED = "omitted"  # X(...) without the key
+SAVED_BEFORE_SET = "saved-before-set"  # obj = X(...); commit(); obj.key = ...
+SCHEMA = "schema"  # InviteCreate.team_id: Optional[int]
+
+_COLLECTION_METHODS = frozenset({"append", "extend", "insert", "add", "add_all"})
+_SAVE_METHODS = frozenset({"commit", "flush"})
+_SESSION_NAMES = frozenset({"db", "s", "sess", "session", "dbsession", "repo", "repository", "uow"})
+_SESSION_SUFFIXES = ("session", "_db", "repo", "repository", "unit_of_work")
+_QUERY_FUNCTIONS = frozenset({"query", "select", "update", "insert", "delete", "join", "outerjoin"})
+# Imported framework namespaces that hold anything (`g.user = None` is not about a model's `user`).
+_NAMESPACES = frozenset({"g", "request", "session", "current_app", "app", "config", "settings"})
+_ORM_DUNDERS = frozenset({"__tablename__", "__table__", "__abstract__", "__mapper_args__", "__table_args__"})
+_ORM_CALLS = frozenset({
+    "Column", "mapped_column", "relationship", "column_property", "synonym", "composite", "deferred",
+    "association_proxy", "query_expression", "dynamic_loader", "Relationship",
+})
+_MAPPED = frozenset({"Mapped", "WriteOnlyMapped", "DynamicMapped"})
+_FIELD_CALLS = frozenset({"Field", "field", "ib", "attrib"})
+# Words in a schema's name that make every field optional by nature (PATCH bodies, query filters).
+_PARTIAL_WORDS = frozenset({"Update", "Patch", "Partial", "Filter", "Filters", "Query", "Search", "Params", "Edit"})
+_SQL_NULL = re.compile(
+    r"""\b([A-Za-z_]\w*)["`\]]?\s+IS\s+(?:NOT\s+)?NULL\b|\b([A-Za-z_]\w*)["`\]]?\s*=\s*NULL\b""",
+    re.IGNORECASE,
+)
+_OPTIONAL_TEXT = re.compile(r"\bOptional\[|\|\s*None\b|\bNone\s*\||\bUnion\[.*\bNone\b")
+_CAMEL_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_)|[A-Z]?[a-z]+|\d+")
+_MAX_TEXT = 80
+_CACHE_SIZE = 8192
+
+
+@dataclass(frozen=True)
+class Sign:
+    """One place in the project's code that says a key is NULL by design."""
+
+    path: Path
+    line: int
+    what: str  # short human text: "`Comment.post_id.is_(None)`", "`Invite(...)` without `team_id`"
+    kind: str = ""  # COMPARE, VALIDATES, SQL, ASSIGN, OMITTED, SAVED_BEFORE_SET, SCHEMA
+
+    def __str__(self) -> str:
+        return f"{self.what} at {self.path.name}:{self.line}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Facts read from one file. They do not depend on the names asked about, so they are cached by the
+# file's content and shared between scans.
+
+
+class _Use(NamedTuple):
+    """`owner.attr` in a comparison with None, a truth test, an assignment of None, SQL text."""
+
+    attr: str
+    owner_kind: str  # "class" (a class, or self in its method), "import" (g, current_user), "var" (unknown)
+    owner: str | None  # "class": the class; "import": the imported name
+    line: int
+    what: str
+    kind: str
+
+
+class _Construct(NamedTuple):
+    """A call `X(...)` of a capitalised name."""
+
+    cls: str  # the class name it resolves to
+    spelled: str  # as written: "C", "models.Comment"
+    line: int
+    keywords: frozenset[str]
+    none_keywords: tuple[tuple[str, str], ...]  # (keyword, rendered value) whose value may be None
+    opaque: bool  # **kwargs or *args
+    positional: bool
+    context: str  # "collection", "scalar", "var", "free"
+    attach: str | None  # "scalar": the keyword or attribute it is assigned to; "var": the variable
+    scope: int
+    end: tuple[int, int]
+
+
+class _Event(NamedTuple):
+    """Something done to a local variable: `v.attr = ...`, `post.comments.append(v)`, `v = ...`."""
+
+    pos: tuple[int, int]
+    line: int
+    kind: str  # "set", "collection", "scalar", "bind"
+    name: str | None  # "set": the attribute; "scalar": the keyword or attribute v is assigned to
+    is_none: bool
+    text: str
+
+
+class _ClassFact(NamedTuple):
+    name: str
+    line: int
+    bases: tuple[str, ...]
+    orm: bool
+    fields: tuple[tuple[str, int, str], ...]  # (field, line, rendered) of the optional ones
+
+
+class _Save(NamedTuple):
+    pos: tuple[int, int]
+    line: int
+    text: str
+
+
+@dataclass
+class _FileFacts:
+    uses: list[_Use]
+    constructs: list[_Construct]
+    events: dict[tuple[int, str], list[_Event]]
+    saves: dict[int, list[_Save]]
+    classes: list[_ClassFact]
+    slices: list[tuple[str, int, str]] | None = None  # (attribute, line, text): `obj.message = text[:255]`
+
+
+def _cut_to_length(value: ast.AST | None) -> bool:
+    """`text[:255]`, `text[:MAX]`: a value cut to a length before it is stored."""
+    return (
+        isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Slice)
+        and value.slice.lower is None and value.slice.upper is not None and value.slice.step is None
+    )
+
+
+def _slices(tree: ast.Module) -> list[tuple[str, int, str]]:
+    """Where a value is cut to a length as it is stored: `obj.attr = v[:n]`, `X(attr=v[:n])`,
+    `{"attr": v[:n]}`: the author knows the column's limit and keeps to it (SQF003)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and _cut_to_length(node.value):
+            found += [(t.attr, node.lineno, _code(node)) for t in node.targets if isinstance(t, ast.Attribute)]
+        elif isinstance(node, ast.keyword) and node.arg and _cut_to_length(node.value):
+            found.append((node.arg, node.value.lineno, f"{node.arg}={_code(node.value)}"))
+        elif isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str) and _cut_to_length(value):
+                    found.append((key.value, value.lineno, f"{key.value!r}: {_code(value)}"))
+    return found
+
+
+class _Binding(NamedTuple):
+    kind: str  # "module", "from" (name: the imported name), "class", "alias" (name: the target), "other"
+    name: str | None = None
+
+
+class _Ctx(NamedTuple):
+    scope: int
+    selfmap: dict[str, str]  # first parameter of a method -> its class
+    klass: str | None  # the innermost enclosing class
+    validates: tuple[tuple[str, ...], str | None, str | None] | None  # (names, value parameter, class)
+
+
+_CACHE: dict[bytes, _FileFacts | None] = {}
+
+
+def clear_cache() -> None:
+    """Forget every file read so far (the cache is keyed by content, so it is never stale)."""
+    _CACHE.clear()
+
+
+def _code(node: ast.AST) -> str:
+    try:
+        text = " ".join(ast.unparse(node).split())
+    except (RecursionError, ValueError, AttributeError):  # pragma: no cover - unparse of odd trees
+        text = "..."
+    return text if len(text) <= _MAX_TEXT else text[: _MAX_TEXT - 3] + "..."
+
+
+def _pos(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+
+
+def _end(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "end_lineno", None) or 0, getattr(node, "end_col_offset", None) or 0)
+
+
+def _last_name(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.Call):
+        return _last_name(node.func)
+    return None
+
+
+def _is_none(node: ast.AST | None) -> bool:
+    """`None`, `null()`, `sa.null()`."""
+    if isinstance(node, ast.Constant):
+        return node.value is None
+    return isinstance(node, ast.Call) and not node.args and _last_name(node.func) == "null"
+
+
+def _may_be_none(node: ast.AST | None) -> bool:
+    """`None`, or a conditional with a None branch: `post.id if post else None`."""
+    if isinstance(node, ast.IfExp):
+        return _may_be_none(node.body) or _may_be_none(node.orelse)
+    return _is_none(node)
+
+
+def _attr_ref(node: ast.AST) -> tuple[ast.AST, str] | None:
+    """(owner, attribute) of `owner.attr` or `getattr(owner, "attr"[, default])`."""
+    if isinstance(node, ast.Attribute):
+        return node.value, node.attr
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "getattr"
+        and len(node.args) >= 2
+        and isinstance(node.args[1], ast.Constant)
+        and isinstance(node.args[1].value, str)
+    ):
+        return node.args[0], node.args[1].value
+    return None
+
+
+def _is_session_like(receiver: ast.AST) -> bool:
+    name = (_last_name(receiver) or "").lower()
+    return name in _SESSION_NAMES or name.endswith(_SESSION_SUFFIXES)
+
+
+def _is_collection_call(call: ast.AST) -> bool:
+    """`post.comments.append(...)` and kin: a method of an attribute that is not a session's."""
+    return (
+        isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr in _COLLECTION_METHODS
+        and isinstance(call.func.value, ast.Attribute)
+        and not _is_session_like(call.func.value)
+    )
+
+
+def _optional_annotation(node: ast.AST | None) -> bool:
+    if node is None:
+        return False
+    if isinstance(node, ast.Constant):
+        return node.value is None or (isinstance(node.value, str) and bool(_OPTIONAL_TEXT.search(node.value)))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+        return _optional_annotation(node.left) or _optional_annotation(node.right)
+    if isinstance(node, ast.Subscript):
+        head = _last_name(node.value)
+        inner = node.slice
+        elements = list(inner.elts) if isinstance(inner, ast.Tuple) else [inner]
+        if head == "Optional":
+            return True
+        if head == "Union":
+            return any(_optional_annotation(e) for e in elements)
+        if head == "Annotated" and elements:
+            return _optional_annotation(elements[0])
+    return False
+
+
+def _default_none(node: ast.AST | None) -> bool:
+    """`= None`, `= Field(None)`, `= Field(default=None)`, `= field(default=None)`, `= attr.ib(default=None)`."""
+    if node is None:
+        return False
+    if _is_none(node):
+        return True
+    if isinstance(node, ast.Call) and _last_name(node.func) in _FIELD_CALLS:
+        if node.args and _is_none(node.args[0]):
+            return True
+        return any(k.arg == "default" and _is_none(k.value) for k in node.keywords)
+    return False
+
+
+def _marshmallow_optional(node: ast.AST | None) -> bool:
+    """`fields.Integer(allow_none=True)`, `load_default=None`, `missing=None`."""
+    if not isinstance(node, ast.Call):
+        return False
+    for k in node.keywords:
+        if k.arg == "allow_none" and isinstance(k.value, ast.Constant) and k.value.value is True:
+            return True
+        if k.arg in ("load_default", "missing") and _is_none(k.value):
+            return True
+    return False
+
+
+def _is_orm_call(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Call) and _last_name(node.func) in _ORM_CALLS
+
+
+def _mentions_mapped(node: ast.AST) -> bool:
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and sub.id in _MAPPED:
+            return True
+        if isinstance(sub, ast.Attribute) and sub.attr in _MAPPED:
+            return True
+        if isinstance(sub, ast.Constant) and isinstance(sub.value, str) and "Mapped[" in sub.value:
+            return True
+    return False
+
+
+_NOT_CHILDREN = frozenset({"ctx", "op", "ops"})  # Load/Store, operators: leaves we never look at
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    """`ast.iter_child_nodes`, without the context and operator leaves (a third of a tree's nodes)."""
+    kind = type(node)
+    fields = _CHILD_FIELDS.get(kind)
+    if fields is None:
+        fields = _CHILD_FIELDS[kind] = tuple(f for f in kind._fields if f not in _NOT_CHILDREN)
+    children: list[ast.AST] = []
+    for name in fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            children.extend(item for item in value if isinstance(item, ast.AST))
+        elif isinstance(value, ast.AST):
+            children.append(value)
+    return children
+
+
+def _is_alembic(module: str | None) -> bool:
+    return module is not None and (module == "alembic" or module.startswith("alembic."))
+
+
+def _bindings(tree: ast.Module) -> dict[str, _Binding] | None:
+    """What the file's names are bound to: imports anywhere (lazy imports in functions included),
+    classes anywhere, and module-level assignments (`C = Comment` is an alias). None for a module
+    that imports alembic: a migration script, whose NULLs are about old schemas."""
+    bindings: dict[str, _Binding] = {}
+    classes: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if _is_alembic(alias.name):
+                    return None
+                bindings.setdefault(alias.asname or alias.name.split(".")[0], _Binding("module"))
+        elif isinstance(node, ast.ImportFrom):
+            if not node.level and _is_alembic(node.module):
+                return None
+            for alias in node.names:
+                if alias.name != "*":
+                    bindings.setdefault(alias.asname or alias.name, _Binding("from", alias.name))
+        elif isinstance(node, ast.ClassDef):
+            classes.append(node.name)
+    for statement in tree.body:
+        if isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and target.id not in bindings:
+                    if isinstance(statement.value, ast.Name) and statement.value.id != target.id:
+                        bindings[target.id] = _Binding("alias", statement.value.id)
+                    else:
+                        bindings[target.id] = _Binding("other")
+    for name in classes:
+        bindings[name] = _Binding("class")
+    return bindings
+
+
+class _Reader:
+    """One pass over one module's tree, collecting `_FileFacts`."""
+
+    def __init__(self, tree: ast.Module, bindings: dict[str, _Binding]) -> None:
+        self.tree = tree
+        self.bindings = bindings
+        self.parent: dict[int, ast.AST] = {}
+        self.uses: list[_Use] = []
+        self.constructs: list[_Construct] = []
+        self.events: dict[tuple[int, str], list[_Event]] = defaultdict(list)
+        self.saves: dict[int, list[_Save]] = defaultdict(list)
+        self.classes: list[_ClassFact] = []
+        self._tested: set[int] = set()
+        self._scopes = 0
+
+    # -- names -------------------------------------------------------------------------------------
+
+    def _class_name(self, node: ast.AST, ctx: _Ctx | None = None, depth: int = 0) -> str | None:
+        """The class a callee or receiver names: `C` imported as `Comment as C` is "Comment",
+        `models.Comment` with `models` imported is "Comment", `cls` in a classmethod is its class."""
+        if isinstance(node, ast.Name):
+            if ctx is not None and node.id in ctx.selfmap:
+                return ctx.selfmap[node.id]
+            binding = self.bindings.get(node.id)
+            if binding is None or binding.kind == "class":
+                return node.id
+            if binding.kind == "from":
+                return binding.name
+            if binding.kind == "alias" and depth < 10 and binding.name:
+                return self._class_name(ast.Name(binding.name), None, depth + 1)
+            return None
+        if isinstance(node, ast.Attribute):
+            root = node.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name):
+                binding = self.bindings.get(root.id)
+                if binding is not None and binding.kind in ("module", "from"):
+                    return node.attr
+        return None
+
+    def _owner(self, node: ast.AST, ctx: _Ctx) -> tuple[str, str | None]:
+        """What the receiver of `receiver.attr` is: ("class", name), ("import", name) for an imported
+        object (`g`, `request`, `current_user`), or ("var", None) for anything else."""
+        if isinstance(node, ast.Name):
+            if node.id in ctx.selfmap:
+                return ("class", ctx.selfmap[node.id])
+            binding = self.bindings.get(node.id)
+            if binding is None:
+                return ("class", node.id) if node.id[:1].isupper() else ("var", None)
+            if binding.kind == "class":
+                return ("class", node.id)
+            if binding.kind == "from":
+                return ("class", binding.name) if (binding.name or "")[:1].isupper() else ("import", node.id)
+            if binding.kind == "module":
+                return ("import", node.id)
+            if binding.kind == "alias":
+                name = self._class_name(node)
+                return ("class", name) if name and name[:1].isupper() else ("var", None)
+            return ("var", None)
+        if isinstance(node, ast.Attribute):
+            name = self._class_name(node)
+            if name and name[:1].isupper():
+                return ("class", name)
+            return ("var", None)
+        if isinstance(node, ast.Call) and _last_name(node.func) == "aliased" and node.args:
+            return self._owner(node.args[0], ctx)
+        return ("var", None)
+
+    def _chain_owner(self, node: ast.AST, ctx: _Ctx) -> tuple[str, str | None]:
+        """The model a query chain is about: `session.query(Comment).filter_by(...)`,
+        `update(Comment).values(...)`, `Comment.query.filter_by(...)`, the last `.join(Comment)`
+        (where `filter_by` looks); else ("var", None)."""
+        current: ast.AST | None = node
+        for _ in range(100):
+            if isinstance(current, ast.Call):
+                func = current.func
+                if _last_name(func) in _QUERY_FUNCTIONS and current.args:
+                    first = current.args[0]
+                    owner = self._owner(first, ctx)
+                    if owner[0] != "class" and isinstance(first, ast.Attribute):
+                        owner = self._owner(first.value, ctx)
+                    if owner[0] == "class":
+                        return owner
+                current = func.value if isinstance(func, ast.Attribute) else None
+            elif isinstance(current, ast.Attribute):
+                if current.attr == "query":
+                    owner = self._owner(current.value, ctx)
+                    if owner[0] == "class":
+                        return owner
+                current = current.value
+            elif isinstance(current, (ast.Subscript, ast.Await)):
+                current = current.value
+            else:
+                break
+        return ("var", None)
+
+    def _attachment(self, node: ast.AST) -> tuple[str, str | None]:
+        """Where a constructed object (or a variable holding one) goes: into a parent's collection
+        ("collection"), onto a keyword or attribute ("scalar", its name), into a variable ("var",
+        its name), or anywhere else ("free")."""
+        parent = self.parent.get(id(node))
+        container = parent if (
+            isinstance(parent, (ast.List, ast.Tuple, ast.Set))
+            or (isinstance(parent, (ast.ListComp, ast.SetComp, ast.GeneratorExp)) and parent.elt is node)
+            or (isinstance(parent, ast.Dict) and any(v is node for v in parent.values))
+            or (isinstance(parent, ast.DictComp) and parent.value is node)
+        ) else None
+        if container is not None:
+            holder = self.parent.get(id(container))
+            if isinstance(holder, ast.keyword):
+                return ("collection", holder.arg)
+            if _is_collection_call(holder) and any(a is container for a in holder.args):
+                return ("collection", None)
+            if isinstance(holder, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and holder.value is container:
+                targets = holder.targets if isinstance(holder, ast.Assign) else [holder.target]
+                if any(isinstance(t, ast.Attribute) for t in targets):
+                    return ("collection", None)
+            return ("free", None)
+        if _is_collection_call(parent) and any(a is node for a in parent.args):
+            return ("collection", None)
+        if isinstance(parent, ast.keyword) and parent.arg:
+            return ("scalar", parent.arg)
+        if isinstance(parent, (ast.Assign, ast.AnnAssign)) and parent.value is node:
+            targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+            if len(targets) == 1:
+                if isinstance(targets[0], ast.Name):
+                    return ("var", targets[0].id)
+                if isinstance(targets[0], ast.Attribute):
+                    return ("scalar", targets[0].attr)
+        if isinstance(parent, ast.NamedExpr) and parent.value is node:
+            return ("var", parent.target.id)
+        return ("free", None)
+
+    # -- the walk ----------------------------------------------------------------------------------
+
+    def read(self) -> _FileFacts:
+        handlers = {
+            ast.Compare: self._compare,
+            ast.Call: self._call,
+            ast.Assign: self._assign,
+            ast.AnnAssign: self._assign,
+            ast.For: self._for,
+            ast.AsyncFor: self._for,
+            ast.If: self._if,
+            ast.While: self._if,
+            ast.IfExp: self._if,
+            ast.comprehension: self._comprehension,
+            ast.UnaryOp: self._unary,
+            ast.Name: self._name,
+            ast.ClassDef: self._class,
+            ast.Constant: self._sql,
+        }
+        scoping = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+        parent = self.parent
+        stack: list[tuple[ast.AST, _Ctx]] = [(self.tree, _Ctx(0, {}, None, None))]
+        while stack:
+            node, ctx = stack.pop()
+            handler = handlers.get(type(node))
+            if handler is not None:
+                handler(node, ctx)
+            inner = self._inner_ctx(node, ctx) if isinstance(node, scoping) else ctx
+            children = _children(node)
+            for child in reversed(children):
+                parent[id(child)] = node
+                stack.append((child, inner))
+        return _FileFacts(self.uses, self.constructs, dict(self.events), dict(self.saves), self.classes)
+
+    def _inner_ctx(self, node: ast.AST, ctx: _Ctx) -> _Ctx:
+        if isinstance(node, ast.ClassDef):
+            self._scopes += 1
+            return _Ctx(self._scopes, ctx.selfmap, node.name, None)
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return ctx
+        self._scopes += 1
+        arguments = node.args
+        positional = [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
+        every = {*positional, *(a.arg for a in arguments.kwonlyargs)}
+        every.update(a.arg for a in (arguments.vararg, arguments.kwarg) if a is not None)
+        selfmap = {k: v for k, v in ctx.selfmap.items() if k not in every}
+        validates = ctx.validates
+        parent = self.parent.get(id(node))
+        if not isinstance(node, ast.Lambda):
+            decorators = [_last_name(d) for d in node.decorator_list]
+            if isinstance(parent, ast.ClassDef) and positional and "staticmethod" not in decorators:
+                selfmap[positional[0]] = parent.name
+            for decorator in node.decorator_list:
+                if isinstance(decorator, ast.Call) and _last_name(decorator.func) == "validates":
+                    names = tuple(
+                        a.value for a in decorator.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                    )
+                    value = positional[2] if len(positional) >= 3 else (positional[-1] if positional else None)
+                    validates = (names, value, parent.name if isinstance(parent, ast.ClassDef) else ctx.klass)
+        return _Ctx(self._scopes, selfmap, ctx.klass, validates)
+
+    def _for(self, node: ast.For | ast.AsyncFor, ctx: _Ctx) -> None:
+        for target in ast.walk(node.target):
+            if isinstance(target, ast.Name):
+                self._event(ctx, target.id, node, "bind", None, False)
+
+    def _if(self, node: ast.If | ast.While | ast.IfExp, ctx: _Ctx) -> None:
+        self._truth_test(node.test, ctx, "if")
+
+    def _comprehension(self, node: ast.comprehension, ctx: _Ctx) -> None:
+        for test in node.ifs:
+            self._truth_test(test, ctx, "if")
+
+    def _unary(self, node: ast.UnaryOp, ctx: _Ctx) -> None:
+        if isinstance(node.op, ast.Not):
+            self._truth_test(node, ctx, "not")
+        elif isinstance(node.op, ast.Invert):
+            self._has_none(node.operand, node, ctx)
+
+    def _name(self, node: ast.Name, ctx: _Ctx) -> None:
+        if isinstance(node.ctx, ast.Load):
+            kind, name = self._attachment(node)
+            if kind in ("collection", "scalar"):
+                self._event(ctx, node.id, node, kind, name, False, self.parent.get(id(node)))
+
+    def _use(self, attr: str, owner: tuple[str, str | None], node: ast.AST, what: str, kind: str) -> None:
+        self.uses.append(_Use(attr, owner[0], owner[1], node.lineno, what, kind))
+
+    def _event(
+        self, ctx: _Ctx, var: str, node: ast.AST, kind: str, name: str | None, is_none: bool,
+        shown: ast.AST | None = None,
+    ) -> None:
+        text = "" if kind == "bind" else _code(shown if shown is not None else node)
+        self.events[(ctx.scope, var)].append(_Event(_pos(node), node.lineno, kind, name, is_none, text))
+
+    def _validates_use(self, node: ast.AST, ctx: _Ctx, value: ast.AST) -> bool:
+        if ctx.validates is None or not isinstance(value, ast.Name) or value.id != ctx.validates[1]:
+            return False
+        names, parameter, klass = ctx.validates
+        owner = ("class", klass) if klass else ("var", None)
+        for name in names:
+            self._use(name, owner, node, f"`@validates({name!r})` tests `{parameter}` against None", VALIDATES)
+        return True
+
+    def _compare(self, node: ast.Compare, ctx: _Ctx) -> None:
+        left = node.left
+        for op, right in zip(node.ops, node.comparators):
+            if isinstance(op, (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)):
+                for value, other in ((left, right), (right, left)):
+                    if not _is_none(other):
+                        continue
+                    ref = _attr_ref(value)
+                    if ref is not None:
+                        self._use(ref[1], self._owner(ref[0], ctx), node, f"`{_code(node)}`", COMPARE)
+                    else:
+                        self._validates_use(node, ctx, value)
+                    break
+            left = right
+
+    def _truth_test(self, test: ast.AST, ctx: _Ctx, how: str) -> None:
+        pending = [(test, how)]
+        while pending:
+            expr, how = pending.pop()
+            if isinstance(expr, ast.BoolOp):
+                pending.extend((value, how) for value in expr.values)
+            elif isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Not):
+                pending.append((expr.operand, "not"))
+            elif id(expr) not in self._tested:
+                self._tested.add(id(expr))
+                ref = _attr_ref(expr)
+                if ref is not None:
+                    self._use(ref[1], self._owner(ref[0], ctx), expr, f"`{how} {_code(expr)}`", COMPARE)
+                elif isinstance(expr, ast.Name):
+                    self._validates_use(expr, ctx, expr)
+
+    def _has_none(self, operand: ast.AST, node: ast.AST, ctx: _Ctx) -> None:
+        """`~Comment.post.has()`, `not_(Comment.post.has())`: rows without one."""
+        if (
+            isinstance(operand, ast.Call)
+            and isinstance(operand.func, ast.Attribute)
+            and operand.func.attr == "has"
+            and not operand.args
+            and not operand.keywords
+        ):
+            ref = _attr_ref(operand.func.value)
+            if ref is not None:
+                self._use(ref[1], self._owner(ref[0], ctx), node, f"`{_code(node)}`", COMPARE)
+
+    def _call(self, node: ast.Call, ctx: _Ctx) -> None:
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            method = func.attr
+            if method in ("is_", "is_not", "isnot") and len(node.args) == 1 and _is_none(node.args[0]):
+                ref = _attr_ref(func.value)
+                if ref is not None:
+                    self._use(ref[1], self._owner(ref[0], ctx), node, f"`{_code(node)}`", COMPARE)
+            elif method == "filter_by":
+                owner = self._chain_owner(func.value, ctx)
+                for keyword in node.keywords:
+                    if keyword.arg and _is_none(keyword.value):
+                        self._use(keyword.arg, owner, node, f"`{_code(node)}`", COMPARE)
+            elif method in ("values", "update"):
+                self._bulk(node, ctx)
+            elif method in _SAVE_METHODS:
+                self.saves[ctx.scope].append(_Save(_pos(node), node.lineno, _code(node)))
+        elif isinstance(func, ast.Name):
+            if func.id == "setattr" and len(node.args) >= 3:
+                target, name, value = node.args[:3]
+                if isinstance(name, ast.Constant) and isinstance(name.value, str):
+                    if _may_be_none(value):
+                        self._use(name.value, self._owner(target, ctx), node, f"`{_code(node)}`", ASSIGN)
+                    if isinstance(target, ast.Name):
+                        self._event(ctx, target.id, node, "set", name.value, _may_be_none(value))
+            elif func.id in _SAVE_METHODS:
+                self.saves[ctx.scope].append(_Save(_pos(node), node.lineno, _code(node)))
+            elif func.id == "not_" and len(node.args) == 1:
+                self._has_none(node.args[0], node, ctx)
+        self._construct(node, ctx)
+
+    def _bulk(self, node: ast.Call, ctx: _Ctx) -> None:
+        """`update(Comment).values(post_id=None)`, `query.update({Comment.post_id: None})`."""
+        owner = self._chain_owner(node.func.value, ctx)  # type: ignore[attr-defined]
+        for keyword in node.keywords:
+            if keyword.arg and _may_be_none(keyword.value):
+                self._use(keyword.arg, owner, node, f"`{_code(node)}`", ASSIGN)
+        for argument in node.args:
+            if not isinstance(argument, ast.Dict):
+                continue
+            for key, value in zip(argument.keys, argument.values):
+                if key is None or not _may_be_none(value):
+                    continue
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    self._use(key.value, owner, node, f"`{_code(node)}`", ASSIGN)
+                elif (ref := _attr_ref(key)) is not None:
+                    self._use(ref[1], self._owner(ref[0], ctx), node, f"`{_code(node)}`", ASSIGN)
+
+    def _construct(self, node: ast.Call, ctx: _Ctx) -> None:
+        name = self._class_name(node.func, ctx)
+        if not name or not name[:1].isupper():
+            return
+        keywords = frozenset(k.arg for k in node.keywords if k.arg)
+        none_keywords = tuple(
+            (k.arg, _code(k.value)) for k in node.keywords if k.arg and _may_be_none(k.value)
+        )
+        opaque = any(k.arg is None for k in node.keywords) or any(isinstance(a, ast.Starred) for a in node.args)
+        context, attach = self._attachment(node)
+        self.constructs.append(
+            _Construct(
+                name, _code(node.func), node.lineno, keywords, none_keywords, opaque, bool(node.args),
+                context, attach, ctx.scope, _end(self.parent[id(node)] if context == "var" else node),
+            )
+        )
+
+    def _assign(self, node: ast.Assign | ast.AnnAssign, ctx: _Ctx) -> None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        pairs: list[tuple[ast.AST, ast.AST | None]] = []
+        for target in targets:
+            if (
+                isinstance(target, (ast.Tuple, ast.List))
+                and isinstance(node.value, (ast.Tuple, ast.List))
+                and len(target.elts) == len(node.value.elts)
+            ):
+                pairs.extend(zip(target.elts, node.value.elts))
+            elif isinstance(target, (ast.Tuple, ast.List)):
+                pairs.extend((element, None) for element in target.elts)
+            else:
+                pairs.append((target, node.value))
+        for target, value in pairs:
+            if isinstance(target, ast.Starred):
+                target = target.value
+            if isinstance(target, ast.Attribute):
+                is_none = value is not None and _may_be_none(value)
+                if is_none:
+                    shown = f"`{_code(target)} = {_code(value)}`"  # type: ignore[arg-type]
+                    self._use(target.attr, self._owner(target.value, ctx), node, shown, ASSIGN)
+                if isinstance(target.value, ast.Name):
+                    self._event(ctx, target.value.id, node, "set", target.attr, is_none)
+            elif isinstance(target, ast.Name):
+                self._event(ctx, target.id, node, "bind", None, False)
+
+    def _class(self, node: ast.ClassDef, ctx: _Ctx) -> None:
+        bases = tuple(n for n in (self._class_name(b) or _last_name(b) for b in node.bases) if n)
+        orm = any(
+            k.arg == "table" and isinstance(k.value, ast.Constant) and k.value.value is True for k in node.keywords
+        )
+        fields: list[tuple[str, int, str]] = []
+        for statement in node.body:
+            if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+                name, value = statement.target.id, statement.value
+                if name in _ORM_DUNDERS or _mentions_mapped(statement.annotation) or _is_orm_call(value):
+                    orm = True
+                elif _optional_annotation(statement.annotation):
+                    fields.append((name, statement.lineno, f"`{node.name}.{name}: {_code(statement.annotation)}`"))
+                elif _default_none(value) or _marshmallow_optional(value):
+                    shown = f"`{node.name}.{name}: {_code(statement.annotation)} = {_code(value)}`"  # type: ignore[arg-type]
+                    fields.append((name, statement.lineno, shown))
+            elif isinstance(statement, ast.Assign):
+                for target in statement.targets:
+                    if not isinstance(target, ast.Name):
+                        continue
+                    value = statement.value
+                    if target.id in _ORM_DUNDERS or _is_orm_call(value):
+                        orm = True
+                    elif _marshmallow_optional(value):
+                        fields.append((target.id, statement.lineno, f"`{node.name}.{target.id} = {_code(value)}`"))
+        self.classes.append(_ClassFact(node.name, node.lineno, bases, orm, tuple(fields)))
+
+    def _sql(self, node: ast.Constant, ctx: _Ctx) -> None:
+        text = node.value
+        if not isinstance(text, str) or "null" not in text.lower():
+            return
+        for match in _SQL_NULL.finditer(text):
+            name = match.group(1) or match.group(2)
+            self._use(name, ("var", None), node, f"SQL `{' '.join(match.group(0).split())}`", SQL)
+
+
+def _read(data: bytes, path: Path) -> _FileFacts | None:
+    """The facts of one file's content, parsed once per content; None for what does not parse and
+    for migration scripts."""
+    digest = hashlib.blake2b(data, digest_size=20).digest()
+    if digest in _CACHE:
+        return _CACHE[digest]
+    facts: _FileFacts | None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(data, filename=str(path))
+        bindings = _bindings(tree)
+        facts = None if bindings is None else _Reader(tree, bindings).read()
+        if facts is not None:
+            facts.slices = _slices(tree)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        facts = None
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[digest] = facts
+    return facts
+
+
+def _in_versions_directory(resolved: Path) -> bool:
+    """An Alembic revision: a file under a `versions/` directory of its project (a checkout that
+    happens to live under some `versions/` directory is not one)."""
+    try:
+        relative = resolved.relative_to(project_root(resolved.parent))
+    except (OSError, ValueError, RuntimeError):
+        return "versions" in resolved.parts[:-1]
+    return "versions" in relative.parts[:-1]
+
+
+def _matches_model(schema: str, model: str) -> int:
+    """Where `model` occurs in `schema` as whole CamelCase words (`Invite` in `InviteCreate` and
+    `TeamInvite`, not in `Invitation`); -1 if it does not."""
+    start = schema.find(model)
+    while start != -1:
+        end = start + len(model)
+        if end == len(schema) or not schema[end].islower():
+            return start
+        start = schema.find(model, start + 1)
+    return -1
+
+
+class ProjectUsage:
+    """The signs, in a project's code, that foreign keys are NULL by design. Build it with `scan`."""
+
+    def __init__(
+        self, files: list[tuple[Path, _FileFacts]], attributes: Collection[str], classes: Collection[str]
+    ) -> None:
+        self._files = files
+        self._attributes = frozenset(attributes)
+        self._classes = frozenset(classes)
+        self._bases: dict[str, set[str]] = defaultdict(set)
+        # Indexes, so that a query reads only what is about its names.
+        self._uses: dict[str, list[tuple[Path, _Use]]] = defaultdict(list)
+        self._constructs: dict[str, list[tuple[Path, _FileFacts, _Construct]]] = defaultdict(list)
+        self._schemas: list[tuple[Path, _ClassFact]] = []
+        for path, facts in files:
+            for use in facts.uses:
+                self._uses[use.attr].append((path, use))
+            for call in facts.constructs:
+                self._constructs[call.cls].append((path, facts, call))
+            for fact in facts.classes:
+                self._bases[fact.name].update(fact.bases)
+                if fact.fields and not fact.orm:
+                    self._schemas.append((path, fact))
+
+    def slice_signs(self, class_name: str, attribute: str) -> list[Sign]:
+        """Where the code cuts a value to a length before storing it in `attribute` (matched by name:
+        over-reporting only turns a fix into a report)."""
+        if attribute not in self._attributes:
+            raise ValueError(f"{attribute!r} was not scanned for")
+        return [
+            Sign(path, line, f"`{text}`", "slice")
+            for path, facts in self._files for name, line, text in (facts.slices or ()) if name == attribute
+        ]
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The files read for evidence: those that mention a name, parse, and are not migrations."""
+        return tuple(path for path, _ in self._files)
+
+    @classmethod
+    def scan(
+        cls,
+        files: Iterable[Path],
+        attributes: Collection[str],
+        classes: Collection[str],
+        *,
+        max_file_size: int | None = None,
+    ) -> ProjectUsage:
+        """Read `files` for evidence about `attributes` (every key and relationship name that will be
+        asked about) of `classes` (the models asked about, and best every other model too: a
+        comparison on another model named here is not evidence for this one)."""
+        names = sorted({n for n in (*attributes, *classes) if n}, key=len, reverse=True)
+        needle = re.compile(b"|".join(re.escape(n.encode()) for n in names)) if names else None
+        seen: set[Path] = set()
+        held: list[tuple[Path, _FileFacts]] = []
+        for path in files:
+            path = Path(path)
+            try:
+                key = path.resolve()
+            except (OSError, RuntimeError):
+                continue
+            if key in seen:
+                continue
+            seen.add(key)
+            if needle is None or _in_versions_directory(key):
+                continue
+            try:
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if max_file_size is not None and len(data) > max_file_size:
+                continue
+            if not needle.search(data):
+                continue
+            facts = _read(data, path)
+            if facts is not None:
+                held.append((path, facts))
+        return cls(held, attributes, classes)
+
+    # -- queries -----------------------------------------------------------------------------------
+
+    def _is_a(self, name: str | None, ancestor: str) -> bool:
+        if name is None:
+            return False
+        pending, seen = [name], set()
+        while pending:
+            current = pending.pop()
+            if current == ancestor:
+                return True
+            if current in seen:
+                continue
+            seen.add(current)
+            pending.extend(self._bases.get(current, ()))
+        return False
+
+    def _related(self, owner: str | None, class_name: str) -> bool:
+        """`owner` is the model, a subclass of it, or a base it inherits the key from."""
+        return self._is_a(owner, class_name) or self._is_a(class_name, owner or "")
+
+    def _counts_for_key(self, use: _Use, class_name: str) -> bool:
+        if use.owner_kind != "class" or use.owner not in self._classes:
+            return True
+        return self._related(use.owner, class_name)
+
+    def _counts_for_relationship(self, use: _Use, class_name: str) -> bool:
+        if use.kind == SQL:
+            return False
+        if use.owner_kind == "var" or (use.owner_kind == "import" and use.owner not in _NAMESPACES):
+            return True
+        return use.owner_kind == "class" and self._related(use.owner, class_name)
+
+    def null_signs(
+        self,
+        class_name: str,
+        attribute: str,
+        relationships: Collection[str] = (),
+        *,
+        back_references: Collection[str] = (),
+    ) -> list[Sign]:
+        """Every sign in the scanned files that `class_name.attribute` is NULL by design.
+
+        `relationships`: the class's relationship attributes set through the key (`Comment.post` for
+        `post_id`): `Comment(post=p)` sets the key, `comment.post = None` clears it.
+        `back_references`: the parent side's attributes that set it (`Post.comments`,
+        `Post.pinned_comment`): `Post(pinned_comment=Comment(...))` then sets the key too. Lists
+        (`Post(comments=[Comment(...)])`) and `.append()` are taken as setting it without being named.
+        """
+        relationships = frozenset(relationships)
+        unscanned = ({attribute} | relationships) - self._attributes
+        if unscanned or class_name not in self._classes:
+            missing = ", ".join(sorted(unscanned | ({class_name} - self._classes)))
+            raise ValueError(f"not scanned for: {missing} (pass it to ProjectUsage.scan)")
+        key_names = {attribute} | relationships
+        back = frozenset(back_references)
+        signs: set[Sign] = set()
+        for path, use in self._uses.get(attribute, ()):
+            if self._counts_for_key(use, class_name):
+                signs.add(Sign(path, use.line, use.what, use.kind))
+        for relationship in relationships:
+            for path, use in self._uses.get(relationship, ()):
+                if self._counts_for_relationship(use, class_name):
+                    signs.add(Sign(path, use.line, use.what, use.kind))
+        for name, calls in self._constructs.items():
+            if self._is_a(name, class_name):
+                for path, facts, call in calls:
+                    signs.update(self._construct_signs(path, facts, call, class_name, attribute, key_names, back))
+        signs.update(self._schema_signs(class_name, attribute))
+        return sorted(signs, key=lambda s: (str(s.path), s.line, s.kind, s.what))
+
+    def _construct_signs(
+        self, path: Path, facts: _FileFacts, call: _Construct, class_name: str, attribute: str,
+        key_names: set[str], back: frozenset[str],
+    ) -> Iterator[Sign]:
+        shown = f"`{call.spelled}(...)`" + ("" if call.spelled == class_name else f" ({class_name})")
+        for keyword, value in call.none_keywords:
+            if keyword in key_names:
+                yield Sign(path, call.line, f"`{call.spelled}(..., {keyword}={value})`", ASSIGN)
+        if call.opaque or call.keywords & key_names:
+            return
+        if call.context == "collection" or (call.context == "scalar" and call.attach in back):
+            return
+        if call.context == "var" and call.attach:
+            verdict = self._follow(facts, call, key_names, back)
+            if verdict is None:
+                return  # the key is set before the row is saved
+            if verdict:
+                yield Sign(path, call.line, f"`{call.attach} = {call.spelled}(...)` {verdict}", SAVED_BEFORE_SET)
+                return
+        if call.keywords and not call.positional:
+            yield Sign(path, call.line, f"{shown} without `{attribute}`", OMITTED)
+
+    @staticmethod
+    def _follow(facts: _FileFacts, call: _Construct, key_names: set[str], back: frozenset[str]) -> str | None:
+        """What happens to `v = X(...)` later in its function: None when the key is set (or the
+        object joins a parent's collection) before any commit()/flush(); a description when it is
+        set only after one; "" when it is never set."""
+        events = sorted(
+            (e for e in facts.events.get((call.scope, call.attach or ""), ()) if e.pos > call.end),
+            key=lambda e: e.pos,
+        )
+        keyed: _Event | None = None
+        rebound: tuple[int, int] | None = None
+        for event in events:
+            if event.kind == "bind":
+                rebound = event.pos
+                break
+            if (
+                (event.kind == "set" and event.name in key_names and not event.is_none)
+                or event.kind == "collection"
+                or (event.kind == "scalar" and event.name in back)
+            ):
+                keyed = event
+                break
+        saves = [
+            s for s in facts.saves.get(call.scope, ()) if s.pos > call.end and (rebound is None or s.pos < rebound)
+        ]
+        save = min(saves, key=lambda s: s.pos, default=None)
+        if keyed is None:
+            return ""
+        if save is None or keyed.pos < save.pos:
+            return None
+        return f"saved by `{save.text}` (line {save.line}) before `{keyed.text}` (line {keyed.line})"
+
+    def _schema_signs(self, class_name: str, attribute: str) -> Iterator[Sign]:
+        for path, fact in self._schemas:
+            if fact.name in self._classes or any(self._is_a(fact.name, model) for model in self._classes):
+                continue  # a model, or a subclass of one
+            if self._model_of(fact.name, class_name) != class_name:
+                continue
+            start = _matches_model(fact.name, class_name)
+            rest = fact.name[:start] + " " + fact.name[start + len(class_name):]
+            if _PARTIAL_WORDS & set(_CAMEL_WORD.findall(rest)):
+                continue
+            for name, line, shown in fact.fields:
+                if name == attribute:
+                    yield Sign(path, line, shown, SCHEMA)
+
+    def _model_of(self, schema: str, class_name: str) -> str | None:
+        """The model a schema class is named after: the longest model name in it (`TeamInviteCreate`
+        is `TeamInvite`'s when both `Invite` and `TeamInvite` are models)."""
+        found = [m for m in {*self._classes, class_name} if _matches_model(schema, m) != -1]
+        return max(found, key=len, default=None)
