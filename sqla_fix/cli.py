@@ -127,7 +127,9 @@ def fix(paths, select, ignore, config_file, diff, exit_non_zero_on_fix, unsafe_f
     if diff:
         _print_diffs(changed)
         count = sum(len(result.fixed) for result in changed)
-        click.echo(f"Would fix {_plural(count, 'finding')} in {_plural(len(changed), 'file')}.", err=True)
+        held_back = sum(f.fix == "unsafe" and not f.fixable for result in results for f in result.findings)
+        more = f" ({held_back} more with `--unsafe-fixes`)" if held_back else ""
+        click.echo(f"Would fix {_plural(count, 'finding')} in {_plural(len(changed), 'file')}{more}.", err=True)
         had_errors = _report_errors(results)
         sys.exit(EXIT_ERROR if had_errors else EXIT_FINDINGS if changed else EXIT_CLEAN)
 

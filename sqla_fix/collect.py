@@ -198,6 +198,9 @@ class ModuleCollector:
                 model.base_refs.append(ref)
             else:
                 model.unresolved_bases.append(cst.Module([]).code_for_node(arg.value))
+                external = self.resolver.external_name(arg.value)
+                if external is not None:
+                    self.facts.external_bases.add(external)
         self._collect_body(model)
         self._attach_constraint_keys(model)
         self.facts.classes[model.name] = model
@@ -445,6 +448,8 @@ class ModuleCollector:
             self.facts.secondary_names.add(secondary.value)
         elif literal_string(secondary):
             self.facts.secondary_names.add(literal_string(secondary))
+        elif isinstance(secondary, cst.Attribute) and isinstance(secondary.value, cst.Name):
+            self.facts.secondary_names.add(secondary.value.value)  # secondary=Link.__table__: the class Link
         positional = positional_of(call)
         target_expression = positional[0] if positional else keywords.get("argument")
         target = literal_string(target_expression)

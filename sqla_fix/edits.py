@@ -2,7 +2,9 @@
 
 Rules never rebuild code: they name the node to change (a call that gets a keyword, an expression
 that is replaced, a statement after which new statements go) and the applier makes the change in the
-layout the file already uses (one argument per line with a trailing comma stays that way).
+layout the file already uses (one argument per line with a trailing comma stays that way). A statement
+that ruff format (or black) laid out is laid out again as the formatter would lay out the edited
+statement, so that a formatter-clean file stays clean; the user's own layouts are left as they are.
 """
 
 from __future__ import annotations
@@ -77,21 +79,29 @@ def apply(module: cst.Module, plan: EditPlan, layout: Layout | None = None) -> c
     return add_imports(module, plan.imports, layout.line_length if layout else None)
 
 
-def _calls_to_wrap(plan: EditPlan, layout: Layout) -> dict[cst.Call, str]:
-    """One-line calls that our additions push past the line length, with their line's indentation.
+def _calls_to_wrap(plan: EditPlan, layout: Layout) -> dict[cst.Call, tuple[str, str | None]]:
+    """One-line calls that our additions push past the line length, with their line's indentation (and
+    calls whose arguments stand together on a line of their own, with that line's indentation too).
 
     Where several calls share a line, the outermost is wrapped (black's layout) and the inner ones stay
     on one line.
     """
     added: dict[int, int] = defaultdict(int)
     on_line: dict[int, list[cst.Call]] = defaultdict(list)
+    hugged: dict[int, cst.Call] = {}  # the line of the arguments -> the call
     for call in {*plan.keywords, *plan.arguments}:
         where = layout.positions.get(call)
-        if where is None or where.start.line != where.end.line:
+        if where is None:
             continue
-        added[where.start.line] += sum(len(f", {name}={_code(value)}") for name, value in plan.keywords.get(call, ()))
-        added[where.start.line] += sum(len(f", {_code(value)}") for value in plan.arguments.get(call, ()))
-        on_line[where.start.line].append(call)
+        line = where.start.line
+        if where.end.line != line:
+            if where.end.line != line + 2 or not _hugged_call(call):
+                continue
+            line += 1
+            hugged[line] = call
+        added[line] += sum(len(f", {name}={_code(value)}") for name, value in plan.keywords.get(call, ()))
+        added[line] += sum(len(f", {_code(value)}") for value in plan.arguments.get(call, ()))
+        on_line[line].append(call)
     for old, new in plan.replacements.items():
         where = layout.positions.get(old)
         if where is not None and where.start.line == where.end.line:
@@ -102,6 +112,12 @@ def _calls_to_wrap(plan: EditPlan, layout: Layout) -> dict[cst.Call, str]:
     }
     if not too_long:
         return {}
+    wrapped: dict[cst.Call, tuple[str, str | None]] = {}
+    for line in too_long & set(hugged):  # `f(\n    a, b\n)` pushed past the line length: one per line
+        call = hugged.pop(line)
+        closing = layout.lines[layout.positions[call].end.line - 1]
+        wrapped[call] = (_leading_whitespace(closing), _leading_whitespace(layout.lines[line - 1]))
+        too_long.discard(line)
     # The outermost call of the line is wrapped (the statement's own call, edited or not), as black would;
     # within a call that already spans lines, only an argument that stands on a line of its own is:
     # a hanging layout is the author's, and is left as it is.
@@ -117,15 +133,26 @@ def _calls_to_wrap(plan: EditPlan, layout: Layout) -> dict[cst.Call, str]:
             current = outermost.get(line)
             if current is None or where.start.column < layout.positions[current].start.column:
                 outermost[line] = node
-    wrapped = {}
     for line, call in outermost.items():
         where = layout.positions[call]
         text = layout.lines[line - 1]
         starts_its_line = not text[: where.start.column].strip()  # an argument on a line of its own
         if not starts_its_line and any(_contains(outer, where) for outer in spanning):
             continue
-        wrapped[call] = text[: len(text) - len(text.lstrip())]
+        wrapped[call] = (_leading_whitespace(text), None)
     return wrapped
+
+
+def _leading_whitespace(text: str) -> str:
+    return text[: len(text) - len(text.lstrip())]
+
+
+def _hugged_call(call: cst.Call) -> bool:
+    if not call.args:
+        return False
+    last = call.args[-1]
+    closing = last.comma.whitespace_after if isinstance(last.comma, cst.Comma) else last.whitespace_after_arg
+    return _hugged(call.args, call.whitespace_before_args, closing)
 
 
 def _contains(outer: CodeRange, inner: CodeRange) -> bool:
@@ -143,13 +170,16 @@ def _line_break(indentation: str) -> cst.ParenthesizedWhitespace:
     )
 
 
-def wrap_call(call: cst.Call, indentation: str, unit: str, line_length: int) -> cst.Call:
-    """Black's layout: the arguments on one line of their own if they fit, else one per line."""
+def wrap_call(call: cst.Call, indentation: str, unit: str, line_length: int, inner: str | None = None) -> cst.Call:
+    """Black's layout: the arguments on one line of their own if they fit, else one per line.
+
+    (`inner`: the arguments' indentation, where it is not `indentation` and one `unit` more.)
+    """
     args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=cst.SimpleWhitespace(""))
             for arg in call.args]
     if not args:
         return call
-    inner = indentation + unit
+    inner = indentation + unit if inner is None else inner
     if len(inner) + len(", ".join(_code(arg) for arg in args)) <= line_length:
         args = [arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) for arg in args[:-1]] + [
             args[-1].with_changes(whitespace_after_arg=_line_break(indentation))
@@ -165,7 +195,7 @@ class _Applier(cst.CSTTransformer):
     def __init__(
         self,
         plan: EditPlan,
-        wrapped: dict[cst.Call, str],
+        wrapped: dict[cst.Call, tuple[str, str | None]],
         layout: Layout | None,
         clean: dict[cst.SimpleStatementLine, str] | None = None,
     ):
@@ -191,9 +221,8 @@ class _Applier(cst.CSTTransformer):
             if new_args:
                 updated_node = append_arguments(updated_node, new_args)
             if original_node in self.wrapped:
-                updated_node = wrap_call(
-                    updated_node, self.wrapped[original_node], self.layout.unit, self.layout.line_length
-                )
+                indentation, inner = self.wrapped[original_node]
+                updated_node = wrap_call(updated_node, indentation, self.layout.unit, self.layout.line_length, inner)
         if isinstance(original_node, cst.SimpleStatementLine) and original_node in self.clean:
             updated_node = _reformatted(updated_node, self.clean[original_node], self.layout)
         if isinstance(original_node, cst.IndentedBlock):
@@ -258,10 +287,10 @@ def append_arguments(call: cst.Call, new_args: list[cst.Arg]) -> cst.Call:
         trailing = isinstance(last.comma, cst.Comma)
         closing = last.comma.whitespace_after if trailing else last.whitespace_after_arg
         inner = _inner_separator(args, call.whitespace_before_args)
-        if _hugged(args, call.whitespace_before_args, closing):
-            # `f(\n    a, b\n)`: the arguments share a line of their own, and the new one joins them there.
+        hugged = _hugged(args, call.whitespace_before_args, closing)
+        if hugged:  # `f(\n    a, b\n)`: the arguments share a line of their own, and the new one joins them
             inner = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-        if isinstance(closing, cst.ParenthesizedWhitespace) and not _hugged(args, call.whitespace_before_args, closing):
+        if isinstance(closing, cst.ParenthesizedWhitespace) and not hugged:
             # The closing parenthesis sits on a line of its own: the new argument gets a line of its own,
             # and a comment that followed the last argument stays with it.
             inner_ws = inner.whitespace_after
@@ -372,14 +401,12 @@ def _items(
     """`after[i]` are the whitespace nodes between item i and the next item (or the closing bracket)."""
     items = _Items(entries, magic, leading=[[] for _ in entries], trailing=[None] * len(entries))
     if isinstance(opening, cst.ParenthesizedWhitespace):
+        if not entries:
+            if opening.first_line.comment or any(line.comment for line in opening.empty_lines):
+                raise _NoLayout  # `f(  # why\n)`: not modelled
+            return items
         items.opening = opening.first_line.comment.value if opening.first_line.comment else None
-        own = [line.comment.value for line in opening.empty_lines if line.comment]
-        if own and not entries:
-            raise _NoLayout
-        if entries:
-            items.leading[0] = own
-    elif items.opening is None and not entries:
-        return items
+        items.leading[0] = [line.comment.value for line in opening.empty_lines if line.comment]
     for index, spaces in enumerate(after):
         own: list[str] = []
         for whitespace in spaces:
@@ -394,8 +421,6 @@ def _items(
             items.leading[index + 1] = own
         else:
             items.closing = own
-    if (items.opening or items.closing) and not entries:
-        raise _NoLayout
     return items
 
 

@@ -22,6 +22,8 @@ from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProv
 from .collect import ModuleCollector, assignment_kind
 from .config import Config
 from .edits import EditPlan, Layout, apply
+from .history import MigrationHistory
+from .libraries import library_module
 from .migrations import imports_alembic, in_versions_directory
 from .names import Resolver
 from .picture import ModuleFacts, Picture
@@ -196,7 +198,7 @@ def collect(loaded: LoadedFile, project: Project) -> ModuleFacts:
 
 def decide(
     loaded: LoadedFile, picture: Picture, config: Config, plan: EditPlan | None = None, plan_for=lambda facts: None,
-    usage: ProjectUsage | None = None,
+    usage: ProjectUsage | None = None, histories: Mapping[Path, MigrationHistory] | None = None,
 ) -> tuple[list[Reported], EditPlan]:
     """Every finding of one file, and the plan of the fixes for those that have one.
 
@@ -214,6 +216,7 @@ def decide(
         config=config,
     )
     context.usage = usage
+    context.history = histories.get(loaded.facts.root) if histories is not None else None
     plan = plan if plan is not None else EditPlan()
     context.plan_for = lambda facts: plan if facts is loaded.facts else plan_for(facts)
     reported: list[Reported] = []
@@ -257,7 +260,7 @@ def _verified(path: Path, old: cst.Module, new: cst.Module) -> bytes:
 
 def process(
     files: list[LoadedFile], picture: Picture, project: Project, config: Config, fixing: bool = True,
-    usage: ProjectUsage | None = None,
+    usage: ProjectUsage | None = None, histories: Mapping[Path, MigrationHistory] | None = None,
 ) -> list[FileResult]:
     """The findings of the files; when `fixing`, also their fixed sources and what remains after the fixes.
 
@@ -277,7 +280,7 @@ def process(
         for path, plan in plans.items():
             newer_syntax = current[path].newer_syntax
             try:
-                findings, _ = decide(current[path], picture, config, plan, _nowhere if newer_syntax else plan_for, usage)
+                findings, _ = decide(current[path], picture, config, plan, _nowhere if newer_syntax else plan_for, usage, histories)
             except (RecursionError, MemoryError):
                 results[path].error = "cannot parse: nested too deeply"
                 continue
@@ -356,12 +359,32 @@ class _Loader:
         self.results = results
         self.wanted = {path.resolve() for path in targets}
         roots = sorted({project_root(path.resolve().parent) for path in targets})
+        self.files_by_root: dict[Path, list[Path]] = {root: [] for root in roots}
+        for path in discover(roots)[0]:
+            self.files_by_root.setdefault(project_root(path.resolve().parent), []).append(path)
         # by (project root, dotted name), as in Project; migration scripts are never context
         self.context = {
-            (project_root(path.resolve().parent), module_name(path)): path for path in discover(roots)[0]
+            (root, module_name(path)): path for root, paths in self.files_by_root.items() for path in paths
             if path.resolve() not in self.wanted and not in_versions_directory(path)
         }
         self._context_sources: dict[Path, bytes | None] = {}
+
+    def load_library(self, path: Path, module: str, root: Path) -> LoadedFile | None:
+        """An installed library's module that defines a base the project at `root` uses: read as part of
+        that project (so that its imports resolve there), never written."""
+        if path in self.loaded:
+            return None
+        source = self._context_source(path)
+        if source is None or not _may_define_models(source):
+            return None
+        try:
+            loaded = parse(path, source)
+        except LoadError:
+            return None
+        loaded.index.name, loaded.index.root = module, root
+        self.loaded[path] = loaded
+        self.project.add(loaded.index)
+        return loaded
 
     def load(self, path: Path, source: bytes, target: bool) -> LoadedFile | None:
         try:
@@ -532,12 +555,49 @@ def _run(paths: list[Path], config: Config, fixing: bool) -> list[FileResult]:
     for file in loader.loaded.values():
         if file.facts is None and file.path not in failed:
             collect_or_report(file)
+    if _read_library_bases(loader, failed):
+        for file in list(loader.loaded.values()):  # their bases resolve now: collect them again
+            if file.facts is not None and file.facts.external_bases and file.path not in failed:
+                collect_or_report(file)
 
     picture = Picture([file.facts for file in loader.loaded.values() if file.facts is not None])
     usage = _project_usage(picture, [*loader.loaded, *loader.context.values()], config)
     targets_read = [f for f in target_files if f.path not in failed]
-    results += process(targets_read, picture, loader.project, config, fixing, usage)
+    histories = {
+        root: MigrationHistory.read(paths, {name.split(".")[0] for (other, name) in loader.context if other == root}
+                                    | {f.index.name.split(".")[0] for f in target_files if f.index.root == root})
+        for root, paths in loader.files_by_root.items()
+    }
+    results += process(targets_read, picture, loader.project, config, fixing, usage, histories)
     return results + skipped
+
+
+_LIBRARY_HOPS = 4  # a base's base's base... from installed libraries
+
+
+def _read_library_bases(loader: _Loader, failed: set[Path]) -> bool:
+    """Read the installed modules that define the bases the project's classes inherit from (and theirs):
+    what their columns and __table_args__ are is then known, where it would otherwise be unknown."""
+    read_any = False
+    for _ in range(_LIBRARY_HOPS):
+        wanted = sorted({(file.facts.root, name) for file in loader.loaded.values() if file.facts
+                         for name in file.facts.external_bases}, key=str)
+        new = []
+        for root, dotted in wanted:
+            found = library_module(dotted)
+            if found is not None and root is not None:
+                loaded = loader.load_library(found[1], found[0], root)
+                if loaded is not None:
+                    new.append(loaded)
+        for file in new:
+            try:
+                collect(file, loader.project)
+            except (RecursionError, MemoryError):
+                failed.add(file.path)
+        if not new:
+            break
+        read_any = True
+    return read_any
 
 
 def _project_usage(picture: Picture, files: list[Path], config: Config) -> ProjectUsage:

@@ -165,6 +165,14 @@ class Resolver:
                 return name
         return None
 
+    def external_name(self, node: cst.CSTNode) -> str | None:
+        """The dotted name outside the project that an imported name refers to (`oslo_db.models.ModelBase`)."""
+        for qualified_name in self.qualified(node):
+            resolved = self._imported(qualified_name)
+            if resolved is not None and resolved.kind == "external" and resolved.external:
+                return resolved.external
+        return None
+
     def canonical_of_top_level_name(self, name: str) -> str | None:
         """What a module-level name is bound to (for names in string annotations, which have no metadata)."""
         binding = self.index.bindings.get(name) if self.index is not None else None

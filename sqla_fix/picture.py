@@ -185,6 +185,7 @@ class ModuleFacts:
     tables: dict[str, TableFact] = field(default_factory=dict)  # by table name
     module_indexes: list[IndexFact] = field(default_factory=list)
     secondary_names: set[str] = field(default_factory=set)  # table names / variables used as secondary=
+    external_bases: set[str] = field(default_factory=set)  # dotted names of bases from outside the project
 
     def mapped_classes(self):
         return [c for c in self.classes.values() if c.kind is ClassKind.MAPPED]

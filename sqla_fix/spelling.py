@@ -23,7 +23,7 @@ class Spelling:
     @classmethod
     def of(cls, module: cst.Module, resolver: Resolver) -> "Spelling":
         spelling = cls(flask_handles=set(resolver.flask_handles))
-        for statement in module.body:
+        for statement in _module_level(module.body):
             if isinstance(statement, (cst.ClassDef, cst.FunctionDef)):
                 spelling.bound.add(statement.name.value)
             if not isinstance(statement, cst.SimpleStatementLine):
@@ -90,3 +90,22 @@ class Spelling:
             return None
         imports.append(("datetime", "datetime"))
         return "datetime"
+
+
+def _module_level(statements):
+    """The module's statements, including those inside its top-level `try`/`if`/`with` blocks: a
+    `try: from sqlalchemy.orm import mapped_column / except ImportError: ...` shim binds the name too, and
+    an import of our own beside it would break the shim's fallback."""
+    for statement in statements:
+        yield statement
+        if isinstance(statement, (cst.Try, cst.If, cst.With)) or type(statement).__name__ == "TryStar":
+            blocks = [statement.body]
+            blocks += [handler.body for handler in getattr(statement, "handlers", ())]
+            for attribute in ("orelse", "finalbody"):
+                extra = getattr(statement, attribute, None)
+                if extra is not None:
+                    blocks.append(extra.body if hasattr(extra, "body") else extra)
+            for block in blocks:
+                inner = block.body if isinstance(block, cst.BaseSuite) else block
+                if isinstance(inner, (list, tuple)):
+                    yield from _module_level(inner)

@@ -103,6 +103,18 @@ _MAPPED = frozenset({"Mapped", "WriteOnlyMapped", "DynamicMapped"})
 _FIELD_CALLS = frozenset({"Field", "field", "ib", "attrib"})
 # Words in a schema's name that make every field optional by nature (PATCH bodies, query filters).
 _PARTIAL_WORDS = frozenset({"Update", "Patch", "Partial", "Filter", "Filters", "Query", "Search", "Params", "Edit"})
+# Code that turns whole rows into data by walking a table's columns (`to_dict`, a generic serializer): a
+# column added to such a table appears in what the application returns, so adding one is behaviour.
+_ROW_SERIALIZER = re.compile(
+    rb"__table__\.columns|__table__\.c\b|persist_selectable|\.column_attrs\b|\.mapper\.columns|"
+    rb"class_mapper\([^)]*\)\.(?:columns|c\b|mapped_table)|for \w+ in \w+\.c\b|inspect\(\w+\)\.(?:attrs|columns)"
+)
+# Libraries that build forms and views from the column types: String(n) is a text input limited to n,
+# Text a text area without a limit, and some databases cannot sort by a TEXT column (SQF003).
+_FORM_FRAMEWORKS = re.compile(
+    rb"^\s*(?:from|import)\s+(flask_appbuilder|flask_admin|sqladmin|starlette_admin|wtforms_alchemy|"
+    rb"wtforms_sqlalchemy)\b", re.MULTILINE
+)
 _SQL_NULL = re.compile(
     r"""\b([A-Za-z_]\w*)["`\]]?\s+IS\s+(?:NOT\s+)?NULL\b|\b([A-Za-z_]\w*)["`\]]?\s*=\s*NULL\b""",
     re.IGNORECASE,
@@ -191,6 +203,7 @@ class _FileFacts:
     saves: dict[int, list[_Save]]
     classes: list[_ClassFact]
     slices: list[tuple[str, int, str]] | None = None  # (attribute, line, text): `obj.message = text[:255]`
+    nones: list[tuple[str, int, str]] | None = None  # (attribute, line, text): `{"team_id": None}`, `f(team_id=None)`
 
 
 def _cut_to_length(value: ast.AST | None) -> bool:
@@ -201,11 +214,88 @@ def _cut_to_length(value: ast.AST | None) -> bool:
     )
 
 
-def _slices(tree: ast.Module) -> list[tuple[str, int, str]]:
-    """Where a value is cut to a length as it is stored: `obj.attr = v[:n]`, `X(attr=v[:n])`,
-    `{"attr": v[:n]}`: the author knows the column's limit and keeps to it (SQF003)."""
+def _says_optional(value: ast.AST | None) -> bool:
+    """None itself, or a field declared optional: `UUIDField(nullable=True)`, `fields.Int(allow_none=True)`."""
+    if isinstance(value, ast.Constant) and value.value is None:
+        return True
+    return isinstance(value, ast.Call) and any(
+        k.arg in ("nullable", "allow_none") and isinstance(k.value, ast.Constant) and k.value.value is True
+        for k in value.keywords
+    )
+
+
+def _nones(tree: ast.Module) -> list[tuple[str, int, str]]:
+    """Where a value named like a key is None, or declared optional, whatever the receiver: a dict
+    `{"team_id": None}` given to the project's own `update()` or `create()`, a keyword `team_id=None` in any
+    call, a versioned object's `"segment_id": UUIDField(nullable=True)`. Matched by name: over-reporting
+    only turns a fix into a report."""
     found = []
     for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str) and _says_optional(value):
+                    found.append((key.value, value.lineno, f"{key.value!r}: {_code(value)}"))
+        elif isinstance(node, ast.Call) and _project_helper(node.func):
+            for keyword in node.keywords:
+                if keyword.arg and isinstance(keyword.value, ast.Constant) and keyword.value.value is None:
+                    found.append((keyword.arg, keyword.value.lineno, f"{_code(node.func)}({keyword.arg}=None)"))
+    return found
+
+
+# Query builders and constructors are read precisely elsewhere (the receiver's class is known there).
+_PRECISE_CALLS = frozenset({"filter_by", "values", "where", "filter", "having", "select", "update", "insert"})
+
+
+def _project_helper(func: ast.AST) -> bool:
+    """A call of the project's own helpers (`Task.create(...)`, `task.update(...)`, `save_event(...)`):
+    not a class (whose constructor is read precisely), not a query builder."""
+    if isinstance(func, ast.Attribute):
+        name = func.attr
+    elif isinstance(func, ast.Name):
+        name = func.id
+    else:
+        return False
+    if name[:1].isupper():
+        return False  # a class: its constructor is read precisely
+    if name == "update":  # `task.update(assigner_id=None)`, but not SQLAlchemy's `update(Task).values(...)`
+        return isinstance(func, ast.Attribute) and not isinstance(func.value, ast.Call)
+    return name not in _PRECISE_CALLS
+
+
+_LIMIT_KEYWORDS = frozenset({"max_length", "maxLength", "maxlength", "max_len"})
+_LIMIT_CALLS = frozenset({"Length", "constr", "StringConstraints", "MaxLen", "MaxLength"})
+
+
+def _declares_limit(value: ast.AST | None) -> bool:
+    """`Field(max_length=160)`, `fields.String(validate=Length(max=512))`, `{"type": "string", "maxLength": 160}`."""
+    if isinstance(value, ast.Dict):
+        return any(isinstance(k, ast.Constant) and k.value in _LIMIT_KEYWORDS for k in value.keys)
+    if not isinstance(value, ast.Call):
+        return False
+    for node in ast.walk(value):
+        if isinstance(node, ast.keyword) and node.arg in _LIMIT_KEYWORDS:
+            return True
+        if isinstance(node, ast.Call) and _last_name(node.func) in _LIMIT_CALLS:
+            return True
+    return False
+
+
+def _slices(tree: ast.Module) -> list[tuple[str, int, str]]:
+    """Where the code keeps a value to a length: it cuts it as it is stored (`obj.attr = v[:n]`,
+    `X(attr=v[:n])`, `{"attr": v[:n]}`), or a schema of the project declares the limit for a field of that
+    name (Pydantic `attr: str = Field(max_length=160)`, marshmallow `attr = fields.String(validate=
+    Length(max=512))`, a JSON schema `"attr": {"maxLength": 160}`): the author knows the column's limit
+    and keeps to it (SQF003)."""
+    found = []
+    for node in ast.walk(tree):
+        target = node.target if isinstance(node, ast.AnnAssign) else (
+            node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
+        if isinstance(target, ast.Name) and _declares_limit(node.value) and not _is_orm_call(node.value):
+            found.append((target.id, node.lineno, _code(node)))
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str) and _declares_limit(value):
+                    found.append((key.value, value.lineno, f"{key.value!r}: {_code(value)}"))
         if isinstance(node, ast.Assign) and _cut_to_length(node.value):
             found += [(t.attr, node.lineno, _code(node)) for t in node.targets if isinstance(t, ast.Attribute)]
         elif isinstance(node, ast.keyword) and node.arg and _cut_to_length(node.value):
@@ -852,6 +942,7 @@ def _read(data: bytes, path: Path) -> _FileFacts | None:
         facts = None if bindings is None else _Reader(tree, bindings).read()
         if facts is not None:
             facts.slices = _slices(tree)
+            facts.nones = _nones(tree)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         facts = None
     if len(_CACHE) >= _CACHE_SIZE:
@@ -889,6 +980,8 @@ class ProjectUsage:
         self, files: list[tuple[Path, _FileFacts]], attributes: Collection[str], classes: Collection[str]
     ) -> None:
         self._files = files
+        self.row_serializer: Sign | None = None  # where the code turns whole rows into data (see _ROW_SERIALIZER)
+        self.form_framework: Sign | None = None  # where it imports a library that builds forms from columns
         self._attributes = frozenset(attributes)
         self._classes = frozenset(classes)
         self._bases: dict[str, set[str]] = defaultdict(set)
@@ -937,6 +1030,8 @@ class ProjectUsage:
         needle = re.compile(b"|".join(re.escape(n.encode()) for n in names)) if names else None
         seen: set[Path] = set()
         held: list[tuple[Path, _FileFacts]] = []
+        serializer: Sign | None = None
+        forms: Sign | None = None
         for path in files:
             path = Path(path)
             try:
@@ -954,12 +1049,21 @@ class ProjectUsage:
                 continue
             if max_file_size is not None and len(data) > max_file_size:
                 continue
+            if serializer is None and (found := _ROW_SERIALIZER.search(data)) is not None:
+                line = data.count(b"\n", 0, found.start()) + 1
+                serializer = Sign(path, line, f"`{found.group().decode(errors='replace')}`", "serializer")
+            if forms is None and (found := _FORM_FRAMEWORKS.search(data)) is not None:
+                line = data.count(b"\n", 0, found.start()) + 1
+                forms = Sign(path, line, f"`{found.group().decode(errors='replace')}`", "forms")
             if not needle.search(data):
                 continue
             facts = _read(data, path)
             if facts is not None:
                 held.append((path, facts))
-        return cls(held, attributes, classes)
+        usage = cls(held, attributes, classes)
+        usage.row_serializer = serializer
+        usage.form_framework = forms
+        return usage
 
     # -- queries -----------------------------------------------------------------------------------
 
@@ -1029,6 +1133,10 @@ class ProjectUsage:
                 for path, facts, call in calls:
                     signs.update(self._construct_signs(path, facts, call, class_name, attribute, key_names, back))
         signs.update(self._schema_signs(class_name, attribute))
+        signs.update(
+            Sign(path, line, f"`{text}`", ASSIGN)
+            for path, facts in self._files for name, line, text in (facts.nones or ()) if name == attribute
+        )
         return sorted(signs, key=lambda s: (str(s.path), s.line, s.kind, s.what))
 
     def _construct_signs(

@@ -80,7 +80,8 @@ def test_check_reports_findings_and_exits_1(runner, project):
     assert codes == ["SQF001", "SQF003", "SQF004", "SQF005", "SQF005"]
     body = next(m for m in found if m["code"] == "SQF003")
     assert (body["line"], body["col"]) == ("18", "5")
-    assert "Found 5 findings in 1 file (4 fixable with `sqla-fix fix`; 1 more with `--unsafe-fixes`)" in result.output
+    # the cascade is unsafe, and so are the timestamps: the project has no migrations to add them
+    assert "Found 5 findings in 1 file (2 fixable with `sqla-fix fix`; 3 more with `--unsafe-fixes`)" in result.output
     assert (project / "models.py").read_text() == FLAWED  # check never writes
 
 
@@ -195,7 +196,7 @@ def test_diff_writes_nothing_and_exits_1(runner, project):
     assert '+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)\n' in result.stdout
     assert "cascade" not in result.stdout  # unsafe: only with --unsafe-fixes
     assert "\x1b[" not in result.stdout  # plain when piped
-    assert "Would fix 4 findings in 1 file." in result.stderr
+    assert "Would fix 2 findings in 1 file (3 more with `--unsafe-fixes`)." in result.stderr
 
 
 def test_diff_on_clean_file_is_empty_and_exits_0(runner, project):

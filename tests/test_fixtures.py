@@ -129,11 +129,16 @@ def test_safe_fixes_apply_no_unsafe_fix(path: Path, safe_only):
 
 
 def _keyword_order_free(source: bytes) -> str:
-    """The module's AST with every call's keywords sorted: the same code whatever order they were added in."""
+    """The module's AST with every call's keywords and imported names sorted, and its imports first: the
+    same code whatever order two runs added them in."""
     tree = ast.parse(source)
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             node.keywords.sort(key=lambda keyword: keyword.arg or "")
+        elif isinstance(node, ast.ImportFrom):
+            node.names.sort(key=lambda alias: alias.name)
+    imports = sorted((n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))), key=ast.dump)
+    tree.body = imports + [n for n in tree.body if not isinstance(n, (ast.Import, ast.ImportFrom))]
     return ast.dump(tree)
 
 

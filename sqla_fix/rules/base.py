@@ -117,6 +117,7 @@ class RuleContext:
         # The plan of another file of the run (None where it is only read), for a fix that edits there too.
         self.plan_for: Callable[[ModuleFacts], EditPlan | None] = lambda facts: None
         self.usage = None  # the project's use of the models (usage.ProjectUsage), where the run read it
+        self.history = None  # what the project's migrations say (history.MigrationHistory), where read
 
     # -- what the rules look at ---------------------------------------------------------------------------
     def owners(self) -> Iterator[Owner]:
@@ -143,6 +144,10 @@ class RuleContext:
             return self.usage.null_signs(owner.name, column.name, relationships)
         except ValueError:  # a name the project was not read for (made by a fix of this run): not seen
             return [f"`{owner.name}.{column.name}` was not looked up in the project's code"]
+
+    def row_serializer(self):
+        """Where the project's code turns whole rows into data by iterating a table's columns, or None."""
+        return self.usage.row_serializer if self.usage is not None else None
 
     def slice_signs(self, owner: Owner, column: ColumnFact) -> list:
         """Where the project's code cuts `owner.column`'s value to a length (`text[:255]`)."""

@@ -11,6 +11,7 @@ the key is optional by design.
 Kept nullable, because there NULL is part of the design (rulebook §3):
 - an ``Optional[...]``/``X | None`` annotation, an explicit ``nullable=``, ``ondelete="SET NULL"``,
   a primary key (never NULL), ``**kwargs`` (``nullable=`` may be among them): not reported;
+- ``default=None`` on the column: no parent is what the author made the default;
 - a foreign key to its own table (a tree's root has no parent), or to a table whose name is computed
   (``declared_attr``: it may be its own), a key in a cycle of rows (``use_alter=True``, or a
   relationship with ``post_update=True``), a column declared on a single-table-inheritance subclass
@@ -29,7 +30,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from ..picture import ColumnFact, ModelClass, Style
+import libcst as cst
+
+from ..collect import keywords_of
+from ..picture import ColumnFact, ModelClass, Style, keyword_flag
 from .base import UNSAFE, Finding, Invalid, Owner, Rule, RuleContext, Valid, keyword_fix
 from .schema import matches_any, named_columns, owner_table, primary_key_columns
 
@@ -59,6 +63,9 @@ def nullability(context: RuleContext, owner: Owner, column: ColumnFact) -> Nulla
         return Nullability(not_null=False, fixable=False, reason="its annotation is Optional", decided=True)
     if any(fk.ondelete and fk.ondelete.upper() == "SET NULL" for fk in column.foreign_keys):
         return Nullability(not_null=False, fixable=False, reason='ondelete="SET NULL"', decided=True)
+    default = column.keywords.get("default")
+    if isinstance(default, cst.Name) and default.value == "None":  # `default=None`: no parent is the default
+        return Nullability(not_null=False, fixable=False, reason="its default is None")
     if column.style is Style.SQLMODEL:  # the annotation decides in SQLModel, and it said Optional or nothing
         return Nullability(not_null=False, fixable=False, decided=True)
     reason = _structural_reason(context, owner, column)
@@ -95,6 +102,25 @@ def _alternative_owner(context: RuleContext, owner: Owner, column: ColumnFact) -
         if optional:
             return (f"its sibling key `{sibling.name}` to another table is nullable: a row may belong to one "
                     "parent or the other")
+        if sibling.flag("nullable") is None and sibling.flag("unique"):
+            return (f"its sibling key `{sibling.name}` is unique and nullable (an optional one-to-one owner): a "
+                    "row may belong to that parent instead")
+    return _exclusive_unique_keys(owner, column)
+
+
+def _exclusive_unique_keys(owner: Owner, column: ColumnFact) -> str | None:
+    """Two keys each in a unique constraint of its own, without the other: a row of one kind or the other
+    (a subscription to a task *or* to an entity), each kind unique on its own key."""
+    uniques = [set(c.columns) for c in owner.constraints if c.kind in ("unique", "index") and
+               (c.kind == "unique" or keyword_flag(keywords_of(c.call), "unique"))]
+    mine = [u for u in uniques if column.name in u]
+    for sibling in owner.columns.values():
+        if sibling is column or not sibling.foreign_keys or sibling.flag("nullable") is False:
+            continue
+        theirs = [u for u in uniques if sibling.name in u]
+        if any(sibling.name not in u for u in mine) and any(column.name not in u for u in theirs):
+            return (f"`{column.name}` and `{sibling.name}` are each unique without the other: a row belongs to one "
+                    "or the other")
     return None
 
 

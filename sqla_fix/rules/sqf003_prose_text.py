@@ -18,7 +18,9 @@ Not fixed:
 The fix is safe (the column still holds ``str``; only the stored type changes) where nothing says that
 the length is deliberate. It is reported, not fixed, when the length is a named constant
 (``String(MESSAGE_MAX)``), an ``@validates`` method checks the column, the project's code cuts the
-value to the length (``message[:255]``), a sibling column of the table is ``Text`` (a 255-character
+value to the length (``message[:255]``) or one of its schemas limits a field of that name
+(``Field(max_length=160)``, ``Length(max=512)``, a JSON schema's ``maxLength``), the project builds
+forms from its columns (Flask-AppBuilder, Flask-Admin, SQLAdmin: a text input becomes a text area), a sibling column of the table is ``Text`` (a 255-character
 ``message`` beside a ``details`` Text is the short form of it), when the table's definition cannot be
 read whole (a base sqla-fix cannot see, a computed ``__table_args__``) or the column takes ``**kwargs``.
 
@@ -130,7 +132,11 @@ def _deliberate_limit(context: RuleContext, owner, column) -> str | None:
             return f"its sibling `{sibling.name}` is a long-text column: this one is the short form"
     signs = context.slice_signs(owner, column)
     if signs:
-        return f"the project's code cuts it to its length ({signs[0]}): the limit is deliberate"
+        return f"the project's code keeps it to a length ({signs[0]}): the limit is deliberate"
+    forms = context.usage.form_framework if context.usage is not None else None
+    if forms is not None:
+        return (f"the project builds forms from its columns ({forms}): String(n) is a limited text input "
+                "there, and Text changes it")
     return None
 
 

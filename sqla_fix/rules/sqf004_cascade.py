@@ -50,7 +50,10 @@ import libcst as cst
 from ..names import prefix_of
 from ..picture import ClassKind, ModelClass, RelationshipFact, keyword_flag
 from .base import UNSAFE, Finding, Invalid, Rule, RuleContext, Valid
-from .schema import all_columns, foreign_keys_to, head_noun_matches, named_columns, owner_table, sqlmodel_at_least
+from .schema import (
+    all_columns, foreign_keys_to, head_noun_matches, named_columns, owner_table, sqlmodel_at_least,
+    unknown_definition,
+)
 from .sqf002_fk_nullable import not_null_as_written, will_be_not_null
 
 CASCADE = "all, delete-orphan"
@@ -263,6 +266,9 @@ class ParentWithoutCascade(Rule):
         flaw = f"Collection {where} has no cascade: deleting the `{parent.name}` "
         named = named_columns(relationship.keywords.get("foreign_keys"))
         verdict = self._verdict(context, parent, child, named)
+        join = relationship.keywords.get("primaryjoin")
+        if join is not None and "deleted" in cst.Module([]).code_for_node(join).lower():
+            verdict = "its join condition filters soft-deleted rows: the rows are kept on purpose"
         fix = verdict if isinstance(verdict, str) else make_fix(*verdict)
         if isinstance(fix, str):
             return Finding(self.code, relationship.statement,
@@ -311,6 +317,13 @@ class ParentWithoutCascade(Rule):
         declaring, column = keys[0]
         if not will_be_not_null(context, declaring, column):
             return f"`{child.name}.{column.name}` is nullable, so `{child.name}` rows may exist without a parent"
+        for cls in (parent, child):
+            unknown = unknown_definition(context.picture, cls)
+            if unknown:
+                return f"`{cls.name}`: {unknown} (it may keep its rows, soft-delete them, or cascade already)"
+        soft = _soft_delete(context, parent, child)
+        if soft:
+            return soft
         config = context.config
         noun = head_noun_matches(child.name, config.record_nouns)
         if noun is not None:
@@ -330,6 +343,24 @@ class ParentWithoutCascade(Rule):
                 return (f"`{child.name}.{other}` is another parent's key that stays nullable: a row may belong "
                         f"to that parent instead of a `{parent.name}`")
         return declaring, column
+
+
+_SOFT_DELETE_COLUMNS = {"deleted", "deleted_at", "is_deleted", "deleted_on", "deleted_date", "removed_at",
+                        "archived_at", "is_archived"}
+
+
+def _soft_delete(context, parent: ModelClass, child: ModelClass) -> str | None:
+    """Rows that are soft-deleted (a `deleted` flag or time, a SoftDelete mixin) are kept on purpose; a
+    cascade would hard-delete them, live children of a purged parent included."""
+    for cls in (parent, child):
+        for ancestor in context.picture.chain(cls):
+            flags = _SOFT_DELETE_COLUMNS & set(ancestor.columns) or _SOFT_DELETE_COLUMNS & ancestor.other_attributes
+            if flags:
+                return f"`{cls.name}` rows are soft-deleted (`{sorted(flags)[0]}`): they are kept on purpose"
+            if any("softdelete" in base.lower().replace("_", "") for base in ancestor.unresolved_bases) or \
+                    "softdelete" in ancestor.name.lower():
+                return f"`{cls.name}` rows are soft-deleted (a soft-delete base): they are kept on purpose"
+    return None
 
 
 def _what_happens(context, child: ModelClass, named, parent: ModelClass) -> str:
@@ -378,8 +409,14 @@ def _literal(node) -> str | None:
 
 
 def _quote(call: cst.Call) -> str:
-    """The quote character the call already uses for its strings (double by default)."""
-    for arg in call.args:
-        if isinstance(arg.value, cst.SimpleString):
-            return "'" if arg.value.quote.startswith("'") else '"'
+    """The quote character the call already uses for its strings, in its own arguments or nested calls
+    (`backref('tags')`); double by default."""
+    pending = [call]
+    while pending:
+        current = pending.pop(0)
+        for arg in current.args:
+            if isinstance(arg.value, cst.SimpleString):
+                return "'" if arg.value.quote.startswith("'") else '"'
+            if isinstance(arg.value, cst.Call):
+                pending.append(arg.value)
     return '"'

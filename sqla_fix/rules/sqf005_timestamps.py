@@ -22,7 +22,13 @@ nullable=False, sa_column_kwargs={"server_default": func.now()})`` (None leaves 
 INSERT, so the database fills it in).
 
 The fix is safe (new columns that the database fills in; nothing else changes) only where the class's
-whole column set is known and no column plays the role already.
+whole column set is known, no column plays the role already, and the project has migrations (Alembic,
+Flask-Migrate) to add them to existing databases. It is unsafe where the project has no migrations
+(``create_all`` does not add columns to a table that exists: every query of the model would fail) or
+where its code turns whole rows into data (``for c in self.__table__.columns``: the new columns appear
+in what the application returns). It is reported only where the models store naive datetimes (an
+aware column would not compare with them), where a migration uses the class through the ORM (its old
+revisions would select columns that do not exist yet), and where the module mixes timestamp names.
 
 Not fixed: abstract classes and mixins; a class whose base or mixin in the project provides the
 column; joined- and single-table-inheritance subclasses (the base table has them); association
@@ -42,9 +48,11 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 
+import libcst as cst
+
 from ..names import prefix_of
 from ..picture import ColumnFact, ModelClass, Style, TableFact
-from .base import Finding, Invalid, Rule, RuleContext, Valid
+from .base import UNSAFE, Finding, Invalid, Rule, RuleContext, Valid
 from .schema import all_columns, head_noun_matches, sqlmodel_at_least, unknown_definition
 
 TIMESTAMPS = ("created_at", "updated_at")
@@ -70,18 +78,75 @@ def _updates(name: str) -> bool:
 
 
 def _plays_role(column: ColumnFact | None, name: str) -> str | None:
-    """The timestamp `name` stands for, when its name says created/modified/... and its type is a time."""
+    """The timestamp `name` stands for: its name says created/modified/... and its type is a time, or it
+    is a time the database or the ORM fills in (`heartbeat` with a now() default and an onupdate)."""
     words = set(re.split(r"[_\W]+", name.lower())) - {""}
     if words & {"by", "id", "user", "count", "ip"} or name.lower().endswith(("_by", "_id", "_by_id")):
         return None  # created_by_id is a user, not a time
-    typed = column is None or column.type_name is None and column.python_type is None or (
-        column.type_name in _TIME_TYPES or column.python_type in ("datetime", "date"))
+    timed = column is not None and _is_time(column)
+    typed = column is None or column.type_name is None and column.python_type is None or timed
     if not typed:
         return None
     for timestamp in ("updated_at", "created_at"):
         if words & _ROLE_WORDS[timestamp] or name.lower() in ("date", "timestamp"):
             return timestamp if words & _ROLE_WORDS[timestamp] else "created_at"
+    if not timed or words & _OTHER_TIMES:
+        return None
+    if "onupdate" in column.keywords or "server_onupdate" in column.keywords:
+        return "updated_at"
+    if any(_is_now(column.keywords.get(k)) for k in ("default", "server_default")):
+        return "created_at"
     return None
+
+
+# Times that are about something else than the row's creation or change, whatever their default.
+_OTHER_TIMES = {"last", "seen", "due", "expires", "expiry", "expire", "start", "end", "until", "deadline",
+                "scheduled", "published", "login", "active", "verified", "confirmed", "birth", "started",
+                "ended", "finished", "completed", "next", "valid", "from", "to", "run", "sent", "read"}
+
+
+def _is_now(value) -> bool:
+    """`func.now()`, `datetime.utcnow`, `text("CURRENT_TIMESTAMP")`, `timeutils.utcnow`: the time of the
+    insert."""
+    if value is None:
+        return False
+    code = cst.Module([]).code_for_node(value).lower()
+    return any(word in code for word in ("now", "current_timestamp", "today", "getdate", "sysdate"))
+
+
+def _is_time(column: ColumnFact) -> bool:
+    return column.type_name in _TIME_TYPES or column.python_type in ("datetime", "date")
+
+
+def _naive_times(context: RuleContext, owner) -> str | None:
+    """Where the models store naive datetimes only (DateTime without timezone=True), an aware column
+    would not compare with the others: the project's own type is for the author to choose."""
+    stamps = [column for module in _convention_modules(context, owner) for other in _owners(module)
+              for column in other.columns.values() if _is_time(column) and column.type_name != "sa.Date"]
+    # one naive `created_at` is the tutorials' habit, not a decision; several are the project's type
+    if len(stamps) < 2 or any(_aware(column) for column in stamps):
+        return None
+    return (f"the models store naive datetimes ({len(stamps)} DateTime column(s) without timezone=True): "
+            "add them in the project's own type")
+
+
+def _aware(column: ColumnFact) -> bool:
+    call = column.type_call
+    if isinstance(call, cst.Call):
+        return any(a.keyword is not None and a.keyword.value == "timezone"
+                   and not (isinstance(a.value, cst.Name) and a.value.value == "False") for a in call.args)
+    return False
+
+
+def _convention_modules(context: RuleContext, owner) -> list:
+    modules = {id(context.facts): context.facts}
+    if isinstance(owner, ModelClass):
+        modules.update((id(cls.module), cls.module) for cls in context.picture.chain(owner))
+    return list(modules.values())
+
+
+def _owners(module) -> list:
+    return [*module.classes.values(), *module.tables.values()]
 
 
 class EntityWithoutTimestamps(Rule):
@@ -135,19 +200,24 @@ class EntityWithoutTimestamps(Rule):
             yield from self._check_table(context, table)
 
     def _missing(self, context: RuleContext, owner, present: dict[str, ColumnFact | None]):
-        """The timestamps to add (named after the project's convention), and the columns that already play
-        a timestamp's role under another name (then nothing is added: the table has its own convention)."""
+        """The timestamps to add (named after the project's convention), and why none is, when a column
+        already plays a timestamp's role under another name or the module mixes its names."""
         wanted = ["created_at"] if head_noun_matches(owner.name, APPEND_ONLY_NOUNS) else list(TIMESTAMPS)
         names = _convention(context, owner)
-        if all(names[w] in present for w in wanted):
-            return [], []
-        look_alikes = []
-        for name, column in sorted(present.items()):
-            role = _plays_role(column, name)
-            if role is not None and name not in TIMESTAMPS and name != names.get(role):
-                look_alikes.append(f"{name} (for {role})")
-        missing = [names[w] for w in wanted if names[w] not in present]
-        return missing, look_alikes
+        chosen = names or dict(zip(TIMESTAMPS, TIMESTAMPS))
+        missing = [chosen[w] for w in wanted if chosen[w] not in present]
+        if not missing:
+            return [], None
+        look_alikes = [
+            f"{name} (for {role})" for name, column in sorted(present.items())
+            if (role := _plays_role(column, name)) is not None and name not in TIMESTAMPS and name != chosen[role]
+        ]
+        if look_alikes:
+            # a column of the table's own naming serves the purpose: a second one is not our call
+            return missing, f"{', '.join(look_alikes)} plays that role"
+        if names is None:
+            return missing, "the module's tables name their timestamps in several ways (which pair is the author's call)"
+        return missing, _naive_times(context, owner)
 
     def _check_class(self, context: RuleContext, model: ModelClass):
         present: dict[str, ColumnFact | None] = {}
@@ -155,60 +225,84 @@ class EntityWithoutTimestamps(Rule):
             present.update(dict.fromkeys(cls.other_attributes))
             present.update(cls.columns)
             present.update({c.db_name: c for c in cls.columns.values() if c.db_name})  # ts = Column("created_at")
-        missing, look_alikes = self._missing(context, model, present)
+        missing, blocker = self._missing(context, model, present)
         if not missing:
             return
         label = ", ".join(missing)
         unknown = unknown_definition(context.picture, model)
+        history = context.history
+        if not unknown and history is not None and model.name in history.imported_names:
+            unknown = (f"a migration uses the class through the ORM ({history.where[model.name]}): its old revisions "
+                       "would select the new columns before they exist")
         if unknown:
             yield Finding(self.code, model.node,
                           f"`{model.name}` has no {label} that sqla-fix can see, but {unknown} and may provide "
                           "them; not fixed")
-            return
-        if look_alikes:
-            # A column of the table's own naming serves the purpose: a second one is not our call.
-            yield Finding(self.code, model.node,
-                          f"`{model.name}` has no {label}, but {', '.join(look_alikes)} plays that role; "
-                          "nothing added")
-            return
-        hint = _unused_mixin(context, model, missing)
-        yield Finding(self.code, model.node,
-                      f"`{model.name}` has no {label}: rows cannot be ordered or audited by time{hint}",
-                      fix=_add_to_class(context, model, missing))
+        elif blocker:
+            yield Finding(self.code, model.node, f"`{model.name}` has no {label}, but {blocker}; nothing added")
+        else:
+            hint = _unused_mixin(context, model, missing)
+            yield self._finding(context, model.node, f"`{model.name}` has no {label}", hint,
+                                _add_to_class(context, model, missing))
 
     def _check_table(self, context: RuleContext, table: TableFact):
-        missing, look_alikes = self._missing(context, table, dict(table.columns))
-        if missing and look_alikes:
-            yield Finding(self.code, table.statement,
-                          f"Table `{table.name}` has no {', '.join(missing)}, but {', '.join(look_alikes)} plays "
-                          "that role; nothing added")
-        elif missing:
-            yield Finding(self.code, table.statement,
-                          f"Table `{table.name}` has no {', '.join(missing)}: rows cannot be ordered or audited "
-                          "by time",
-                          fix=_add_to_table(context, table, missing))
+        missing, blocker = self._missing(context, table, dict(table.columns))
+        if not missing:
+            return
+        label = f"Table `{table.name}` has no {', '.join(missing)}"
+        if blocker:
+            yield Finding(self.code, table.statement, f"{label}, but {blocker}; nothing added")
+        else:
+            yield self._finding(context, table.statement, label, "", _add_to_table(context, table, missing))
+
+    def _finding(self, context: RuleContext, node, label: str, hint: str, fix) -> Finding:
+        """Safe, unless the project's code turns whole rows into data (`for c in self.__table__.columns`):
+        there a new column changes what its API returns, which is behaviour."""
+        serializer = context.row_serializer()
+        if context.history is not None and not context.history.has_migrations:
+            return Finding(self.code, node,
+                           f"{label}: rows cannot be ordered or audited by time{hint} (the fix is unsafe: the "
+                           "project has no migrations, and a table that exists already does not get the columns "
+                           "from create_all, so every query of the model fails until it is migrated by hand)",
+                           fix=fix, safety=UNSAFE)
+        if serializer is not None:
+            return Finding(self.code, node,
+                           f"{label}: rows cannot be ordered or audited by time{hint} (the fix is unsafe: the "
+                           f"project's code turns whole rows into data, {serializer}, so new columns appear in "
+                           "what it returns)", fix=fix, safety=UNSAFE)
+        return Finding(self.code, node, f"{label}: rows cannot be ordered or audited by time{hint}", fix=fix)
 
 
-def _convention(context: RuleContext, owner) -> dict[str, str]:
-    """The names the models give their timestamps: created_at/updated_at unless most of the tables that
-    have them use another pair (`created`/`modified`, `date_created`, `modified_at`). Read in the class's
-    own module and those of its bases: the same files whether the run is given one file or the project."""
-    modules = {id(context.facts): context.facts}
-    if isinstance(owner, ModelClass):
-        modules.update((id(cls.module), cls.module) for cls in context.picture.chain(owner))
-    counts = {"created_at": Counter(), "updated_at": Counter()}
-    for module in modules.values():
-        owners = [*module.classes.values(), *module.tables.values()]
-        for other in owners:
+
+def _convention(context: RuleContext, owner) -> dict[str, str] | None:
+    """The names the models give their timestamps: created_at/updated_at, or the pair most of the
+    tables that have timestamps use (`created`/`modified`, `created_on`/`changed_on`); None where the
+    tables mix names and no pair stands out (a second, invented pair would only add to the mix). Read
+    in the class's own module and those of its bases: the same files whether the run is given one file
+    or the project."""
+    pairs: Counter = Counter()
+    for module in _convention_modules(context, owner):
+        for other in _owners(module):
+            if other is owner:
+                continue
+            found = {"created_at": None, "updated_at": None}
             for name, column in other.columns.items():
                 role = name if name in TIMESTAMPS else _plays_role(column, name)
-                if role is not None and not set(re.split(r"[_\W]+", name.lower())) <= _GENERIC_WORDS and (column.type_name in _TIME_TYPES or column.python_type in ("datetime",)):
-                    counts[role][name] += 1
-    names = {}
-    for role, counter in counts.items():
-        best = counter.most_common(1)
-        names[role] = best[0][0] if best and best[0][1] > counter[role] and best[0][1] >= 2 else role
-    return names
+                generic = set(re.split(r"[_\W]+", name.lower())) <= _GENERIC_WORDS
+                if role is not None and found[role] is None and not generic and _is_time(column):
+                    found[role] = name
+            if found["created_at"] or found["updated_at"]:
+                pairs[(found["created_at"], found["updated_at"])] += 1
+    standard = dict(zip(TIMESTAMPS, TIMESTAMPS))
+    # a table with `created_at` alone follows the convention as much as one with both
+    conventional = sum(n for pair, n in pairs.items() if all(name in (None, *TIMESTAMPS) for name in pair))
+    other = Counter({pair: n for pair, n in pairs.items() if any(name not in (None, *TIMESTAMPS) for name in pair)})
+    if not other or conventional >= sum(other.values()):
+        return standard
+    (created, updated), count = other.most_common(1)[0]
+    if created and updated and count > sum(pairs.values()) / 2:
+        return {"created_at": created, "updated_at": updated}
+    return None
 
 
 def _is_link_table(columns: list[ColumnFact]) -> bool:
@@ -238,7 +332,10 @@ def _has_primary_key(context: RuleContext, model: ModelClass) -> bool:
 
 
 def _is_association_class(context: RuleContext, model: ModelClass) -> bool:
-    if model.tablename and model.tablename in context.facts.secondary_names:
+    """A link table: named by `secondary=` anywhere in the project, or nothing but keys."""
+    secondary = {name for module in context.picture.modules if module.root == model.module.root
+                 for name in module.secondary_names}
+    if (model.tablename and model.tablename in secondary) or model.name in secondary:
         return True
     columns = [c for _, c in all_columns(context.picture, model).values()]
     keys = [c for c in columns if c.foreign_keys]
@@ -268,7 +365,7 @@ def _layout(head: str, arguments: list[str], indent: str, unit: str, width: int,
     """`head(args)` at `indent` (followed by `after` columns, a comma) as ruff format and black lay it out:
     on one line if it fits, else the arguments on one line of their own, else one per line with a trailing
     comma (and a nested call or dict that does not fit on its line split in turn)."""
-    from ..edits import formatted  # (imported here: this module's imports are another engineer's lines)
+    from ..edits import formatted
 
     one_line = f"{head}({', '.join(arguments)})"
     laid_out = formatted(one_line, indent, unit, width, after)
@@ -364,12 +461,9 @@ def _argument_indentation(context: RuleContext, table: TableFact) -> tuple[str, 
 
     (None for the relative part when the arguments do not stand one per line.)
     """
-    args = table.call.args
-    last = context.positions[args[-1]].start.line
+    last = context.positions[table.call.args[-1]].start.line
     if last == context.positions[table.call].start.line:
         return "", None
-    if len(args) > 1 and context.positions[args[-2]].end.line == last:
-        return "", None  # `Table(\n    "t", metadata, Column(...)\n)`: the arguments share their line
     indent = _leading_whitespace(context.lines[last - 1])
     statement = _leading_whitespace(context.lines[context.positions[table.statement].start.line - 1])
     return indent, indent[len(statement):]

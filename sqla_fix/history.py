@@ -1,0 +1,114 @@
+"""What a project's migration scripts say about its schema, read (never edited, never imported).
+
+The models are not the whole truth about a database that Alembic builds. A revision may create an
+index the model never declares (`op.create_index("ix_server_user_id", "server", ["user_id"])`, a
+`UniqueConstraint` in `op.create_table`, raw `CREATE INDEX` SQL): an `index=True` added to the model
+would then be a duplicate. A revision may also use a model class through the ORM (`from app.models
+import Keys`; `session.query(Keys)`): a column added to that class is selected by the old revision
+before the revision that creates it has run, and a fresh `alembic upgrade` fails. And a project with
+no migrations at all cannot give an existing database a new column: `create_all` skips tables that
+exist, and every query of the model then fails on the missing column.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .migrations import imports_alembic, in_versions_directory
+
+_CREATE_INDEX_SQL = re.compile(
+    r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?[\"`]?\w+[\"`]?\s+ON\s+[\"`]?(\w+)[\"`]?\s*"
+    r"(?:USING\s+\w+\s*)?\(\s*[\"`]?(\w+)",
+    re.IGNORECASE,
+)
+_INDEX_CALLS = {"create_index": (1, 2), "create_unique_constraint": (1, 2), "create_primary_key": (1, 2)}
+
+
+@dataclass
+class MigrationHistory:
+    has_migrations: bool = False
+    indexes: set[tuple[str, str]] = field(default_factory=set)  # (table, leading column) created there
+    imported_names: set[str] = field(default_factory=set)  # names the revisions import from the project
+    where: dict[tuple[str, str] | str, str] = field(default_factory=dict)  # for messages: "0001_init.py:12"
+
+    @classmethod
+    def read(cls, files: Iterable[Path], project_modules: set[str]) -> "MigrationHistory":
+        history = cls()
+        for path in files:
+            try:
+                source = path.read_bytes()
+            except OSError:
+                continue
+            if not (in_versions_directory(path) or (b"alembic" in source and imports_alembic(source))):
+                continue
+            history.has_migrations = True
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    tree = ast.parse(source)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                continue
+            history._read_tree(tree, path, project_modules)
+        return history
+
+    def _read_tree(self, tree: ast.Module, path: Path, project_modules: set[str]) -> None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                if node.module.split(".")[0] in project_modules:
+                    for alias in node.names:
+                        self.imported_names.add(alias.asname or alias.name)
+                        self.where.setdefault(alias.asname or alias.name, f"{path.name}:{node.lineno}")
+            elif isinstance(node, ast.Call):
+                self._read_call(node, path)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                for table, column in _CREATE_INDEX_SQL.findall(node.value):
+                    self._index(table, column, path, node.lineno)
+
+    def _read_call(self, call: ast.Call, path: Path) -> None:
+        name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", None)
+        if name in _INDEX_CALLS:
+            table_at, columns_at = _INDEX_CALLS[name]
+            table, columns = _argument(call, table_at, "table_name"), _argument(call, columns_at, "columns")
+            first = _first_name(columns)
+            if isinstance(table, ast.Constant) and isinstance(table.value, str) and first:
+                self._index(table.value, first, path, call.lineno)
+        elif name == "create_table" and call.args and isinstance(call.args[0], ast.Constant):
+            table = call.args[0].value
+            for argument in call.args[1:]:
+                if not isinstance(argument, ast.Call):
+                    continue
+                kind = argument.func.attr if isinstance(argument.func, ast.Attribute) else getattr(argument.func, "id", "")
+                if kind in ("UniqueConstraint", "PrimaryKeyConstraint", "Index"):
+                    names = argument.args[1:] if kind == "Index" else argument.args
+                    first = _first_name(names[0] if names else None)
+                    if first:
+                        self._index(table, first, path, argument.lineno)
+                elif kind == "Column" and argument.args and isinstance(argument.args[0], ast.Constant):
+                    flags = {k.arg for k in argument.keywords if isinstance(k.value, ast.Constant) and k.value.value}
+                    if flags & {"index", "unique", "primary_key"}:
+                        self._index(table, argument.args[0].value, path, argument.lineno)
+
+    def _index(self, table: str, column: str, path: Path, line: int) -> None:
+        self.indexes.add((table, column))
+        self.where.setdefault((table, column), f"{path.name}:{line}")
+
+
+def _argument(call: ast.Call, position: int, keyword: str) -> ast.AST | None:
+    for item in call.keywords:
+        if item.arg == keyword:
+            return item.value
+    return call.args[position] if len(call.args) > position else None
+
+
+def _first_name(node: ast.AST | None) -> str | None:
+    """The first column of `["a", "b"]`, `("a",)`, `"a"`."""
+    if isinstance(node, (ast.List, ast.Tuple)) and node.elts:
+        node = node.elts[0]
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
