@@ -618,3 +618,67 @@ def test_a_versions_directory_above_the_project_is_not_a_migration(tmp_path):
 def test_max_file_size(tmp_path):
     files = project(tmp_path, {"app/big.py": "from app.models import Comment\nComment(body='x')\n" + "#" * 1000})
     assert ProjectUsage.scan(files, ATTRIBUTES, CLASSES, max_file_size=500).null_signs("Comment", "post_id") == []
+
+
+# -- evidence added for the rules' restraint on real projects ---------------------------------------
+
+
+def test_none_given_to_the_projects_own_helpers_is_a_sign(tmp_path):
+    code = """\
+    from app.models import Task
+
+    def unassign(task, project):
+        task.update({"assigner_id": None})
+        Task.create(project_id=project.id, reviewer_id=None)
+        return {"segment_id": UUIDField(nullable=True)}
+    """
+    usage = ProjectUsage.scan(_write(tmp_path, code), {"assigner_id", "reviewer_id", "segment_id"}, {"Task"})
+    assert "`'assigner_id': None`" in [s.what for s in usage.null_signs("Task", "assigner_id")]
+    assert [s.what for s in usage.null_signs("Task", "reviewer_id")] == ["`Task.create(reviewer_id=None)`"]
+    assert [s.what for s in usage.null_signs("Task", "segment_id")] == ["`'segment_id': UUIDField(nullable=True)`"]
+
+
+def test_query_builders_keep_their_precise_reading(tmp_path):
+    code = """\
+    from app.models import Reaction
+
+    def view(session):
+        return session.execute(update(Reaction).values(post_id=None)), session.query(Reaction).filter_by(post_id=None)
+    """
+    usage = ProjectUsage.scan(_write(tmp_path, code), {"post_id"}, {"Comment", "Reaction"})
+    assert usage.null_signs("Comment", "post_id") == []
+
+
+def test_length_limits_of_the_projects_schemas_are_signs(tmp_path):
+    code = """\
+    ZONE = {"description": {"type": "string", "maxLength": 160}}
+
+    class GroupSchema:
+        summary = fields.String(validate=Length(0, 512))
+        title: str = Field(max_length=80)
+
+    def save(note, text):
+        note.body = text[:300]
+    """
+    usage = ProjectUsage.scan(_write(tmp_path, code), {"description", "summary", "title", "body"}, {"Note"})
+    for attribute in ("description", "summary", "title", "body"):
+        assert usage.slice_signs("Note", attribute), attribute
+
+
+def test_row_serializers_and_form_builders_are_noticed(tmp_path):
+    code = """\
+    from flask_admin.contrib.sqla import ModelView
+
+    def to_dict(row):
+        return {c.name: getattr(row, c.name) for c in row.__table__.columns}
+    """
+    usage = ProjectUsage.scan(_write(tmp_path, code), {"x"}, {"Note"})
+    assert usage.row_serializer is not None and "__table__.columns" in usage.row_serializer.what
+    assert usage.form_framework is not None and "flask_admin" in usage.form_framework.what
+    quiet = ProjectUsage.scan(_write(tmp_path / "q", "x = 1\n"), {"x"}, {"Note"})
+    assert quiet.row_serializer is None and quiet.form_framework is None
+
+
+def _write(tmp_path: Path, code: str) -> list[Path]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    return project(tmp_path, {"app/services.py": code})

@@ -196,6 +196,13 @@ class RequiredForeignKeyNullable(Rule):
                 '    p_id = Column(Integer, ForeignKey("p.id"))\n',
                 'class C(Base):\n    __tablename__ = "c"\n    id = Column(Integer, primary_key=True)\n'
                 '    p_id = Column(Integer, ForeignKey("p.id"), nullable=False)\n', unsafe=True),
+        Invalid('class C(Base):\n    __tablename__ = "c"\n    id = Column(Integer, primary_key=True)\n'
+                '    editor_id = Column(Integer, ForeignKey("users.id"), default=None)\n'),
+        Invalid('class Sub(Base):\n    __tablename__ = "subs"\n'
+                '    __table_args__ = (UniqueConstraint("who", "task_id"), UniqueConstraint("who", "entity_id"))\n'
+                '    id = Column(Integer, primary_key=True)\n    who = Column(Integer, nullable=False)\n'
+                '    task_id = Column(Integer, ForeignKey("tasks.id"))\n'
+                '    entity_id = Column(Integer, ForeignKey("entities.id"))\n'),
         Invalid('class Task(Base):\n    __tablename__ = "tasks"\n    id = Column(Integer, primary_key=True)\n'
                 '    incident_id = Column(Integer, ForeignKey("incidents.id"))\n'
                 '    case_id = Column(Integer, ForeignKey("cases.id"), nullable=True)\n'),

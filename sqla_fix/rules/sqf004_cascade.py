@@ -108,6 +108,11 @@ class ParentWithoutCascade(Rule):
                 'class Post(Base):\n    __tablename__ = "posts"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
                 '    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"))\n'),
         Invalid('class P(Base):\n    __tablename__ = "p"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    deleted: Mapped[bool] = mapped_column(default=False)\n'
+                '    cs: Mapped[list["C"]] = relationship()\n'
+                'class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"))\n'),
+        Invalid('class P(Base):\n    __tablename__ = "p"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
                 '    cs: Mapped[list["C"]] = relationship(**common)\n'
                 'class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
                 '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"))\n'),

@@ -1,0 +1,62 @@
+"""What the migrations say: the indexes they create, the model classes they use through the ORM, and
+whether the project has migrations at all (sqla_fix/history.py)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from sqla_fix.history import MigrationHistory
+
+REVISION = textwrap.dedent('''\
+    import sqlalchemy as sa
+    from alembic import op
+
+    from app.models import Setting
+
+    def upgrade():
+        op.create_index("ix_server_user_id", "server", ["user_id"])
+        op.create_index(op.f("ix_tag_post_id"), table_name="tag", columns=["post_id", "name"])
+        op.create_table(
+            "pool_attributes",
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("owner_id", sa.Integer, sa.ForeignKey("owners.id"), index=True),
+            sa.Column("pool_id", sa.Integer, sa.ForeignKey("pools.id")),
+            sa.UniqueConstraint("pool_id", "key"),
+        )
+        op.execute("CREATE UNIQUE INDEX ix_links_a ON links (a_id, b_id)")
+        op.bulk_insert(Setting.__table__, [])
+''')
+
+
+def _project(tmp_path: Path, revision: str) -> list[Path]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "pyproject.toml").write_text("")
+    versions = tmp_path / "migrations" / "versions"
+    versions.mkdir(parents=True)
+    (versions / "0001_init.py").write_text(revision)
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "models.py").write_text("import sqlalchemy\n")
+    return sorted(tmp_path.rglob("*.py"))
+
+
+def test_indexes_created_by_migrations_are_known(tmp_path):
+    history = MigrationHistory.read(_project(tmp_path, REVISION), {"app"})
+    assert history.has_migrations
+    assert {("server", "user_id"), ("tag", "post_id"), ("pool_attributes", "owner_id"),
+            ("pool_attributes", "pool_id"), ("pool_attributes", "id"), ("links", "a_id")} <= history.indexes
+    assert ("links", "b_id") not in history.indexes  # not the leading column
+    assert history.where[("server", "user_id")] == "0001_init.py:7"
+
+
+def test_model_classes_used_by_migrations_are_known(tmp_path):
+    history = MigrationHistory.read(_project(tmp_path, REVISION), {"app"})
+    assert history.imported_names == {"Setting"}
+    other = MigrationHistory.read(_project(tmp_path / "x", REVISION), {"elsewhere"})
+    assert other.imported_names == set()  # `app` is not this project's package there
+
+
+def test_a_project_without_migrations_says_so(tmp_path):
+    (tmp_path / "models.py").write_text("import sqlalchemy\n")
+    history = MigrationHistory.read([tmp_path / "models.py"], {"models"})
+    assert not history.has_migrations and not history.indexes
