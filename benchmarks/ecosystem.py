@@ -236,11 +236,13 @@ def import_root(members: list[str], paths: tuple[str, ...]) -> str:
 
 
 def wanted(relative: str, paths: tuple[str, ...]) -> bool:
-    """A member under one of the chosen sub-paths, or the `__init__.py` of a package above one (so
-    the copy keeps its package structure and relative imports resolve)."""
-    packages_above = {f"{parent}/__init__.py" for path in paths for parent in PurePosixPath(path).parents
-                      if str(parent) != "."}
-    return under(relative, paths) or relative in packages_above
+    """Every Python file (and Alembic's configuration) of the packages that hold the chosen sub-paths:
+    the runs target only the sub-paths, but sqla-fix reads the rest of the project as a database engineer
+    would (how the code uses a key, the API schemas' limits, the migrations' indexes)."""
+    packages = {PurePosixPath(path).parts[0] for path in paths}
+    top = PurePosixPath(relative).parts[0] if relative else ""
+    in_package = top in packages or relative in paths
+    return in_package and (relative.endswith((".py", "alembic.ini", ".mako")) or under(relative, paths))
 
 
 def unpack(archive: Path, paths: tuple[str, ...], destination: Path) -> None:

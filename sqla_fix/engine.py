@@ -198,7 +198,7 @@ def collect(loaded: LoadedFile, project: Project) -> ModuleFacts:
 
 def decide(
     loaded: LoadedFile, picture: Picture, config: Config, plan: EditPlan | None = None, plan_for=lambda facts: None,
-    usage: ProjectUsage | None = None, histories: Mapping[Path, MigrationHistory] | None = None,
+    usages: Mapping[Path, ProjectUsage] | None = None, histories: Mapping[Path, MigrationHistory] | None = None,
 ) -> tuple[list[Reported], EditPlan]:
     """Every finding of one file, and the plan of the fixes for those that have one.
 
@@ -215,7 +215,7 @@ def decide(
         lines=loaded.module.code.splitlines(),
         config=config,
     )
-    context.usage = usage
+    context.usage = usages.get(loaded.facts.root) if usages is not None else None
     context.history = histories.get(loaded.facts.root) if histories is not None else None
     plan = plan if plan is not None else EditPlan()
     context.plan_for = lambda facts: plan if facts is loaded.facts else plan_for(facts)
@@ -260,7 +260,7 @@ def _verified(path: Path, old: cst.Module, new: cst.Module) -> bytes:
 
 def process(
     files: list[LoadedFile], picture: Picture, project: Project, config: Config, fixing: bool = True,
-    usage: ProjectUsage | None = None, histories: Mapping[Path, MigrationHistory] | None = None,
+    usages: Mapping[Path, ProjectUsage] | None = None, histories: Mapping[Path, MigrationHistory] | None = None,
 ) -> list[FileResult]:
     """The findings of the files; when `fixing`, also their fixed sources and what remains after the fixes.
 
@@ -280,7 +280,7 @@ def process(
         for path, plan in plans.items():
             newer_syntax = current[path].newer_syntax
             try:
-                findings, _ = decide(current[path], picture, config, plan, _nowhere if newer_syntax else plan_for, usage, histories)
+                findings, _ = decide(current[path], picture, config, plan, _nowhere if newer_syntax else plan_for, usages, histories)
             except (RecursionError, MemoryError):
                 results[path].error = "cannot parse: nested too deeply"
                 continue
@@ -561,14 +561,16 @@ def _run(paths: list[Path], config: Config, fixing: bool) -> list[FileResult]:
                 collect_or_report(file)
 
     picture = Picture([file.facts for file in loader.loaded.values() if file.facts is not None])
-    usage = _project_usage(picture, [*loader.loaded, *loader.context.values()], config)
+    # every file of each project, the run's own targets that declare no models (services, schemas) too;
+    # each project is read on its own: one's code says nothing about another's columns
+    usages = {root: _project_usage(picture, paths, config) for root, paths in loader.files_by_root.items()}
     targets_read = [f for f in target_files if f.path not in failed]
     histories = {
         root: MigrationHistory.read(paths, {name.split(".")[0] for (other, name) in loader.context if other == root}
                                     | {f.index.name.split(".")[0] for f in target_files if f.index.root == root})
         for root, paths in loader.files_by_root.items()
     }
-    results += process(targets_read, picture, loader.project, config, fixing, usage, histories)
+    results += process(targets_read, picture, loader.project, config, fixing, usages, histories)
     return results + skipped
 
 

@@ -232,8 +232,11 @@ class EntityWithoutTimestamps(Rule):
         unknown = unknown_definition(context.picture, model)
         history = context.history
         if not unknown and history is not None and model.name in history.imported_names:
-            unknown = (f"a migration uses the class through the ORM ({history.where[model.name]}): its old revisions "
-                       "would select the new columns before they exist")
+            yield Finding(self.code, model.node,
+                          f"`{model.name}` has no {label}, but a migration uses the class through the ORM "
+                          f"({history.where[model.name]}): its old revisions would select the new columns before "
+                          "they exist; not fixed")
+            return
         if unknown:
             yield Finding(self.code, model.node,
                           f"`{model.name}` has no {label} that sqla-fix can see, but {unknown} and may provide "
