@@ -10,10 +10,11 @@ new SQLAlchemy warning, and against the unfixed module's schema:
 - every foreign key (and link-table key) leads exactly one index, or the ones its author made;
 - keys NOT NULL as written (`Mapped[int]`, SQLModel `int`, nullable=False) stay so; implicit Column(...)
   keys are made NOT NULL, but optional ones (Optional[...], nullable=True, ondelete="SET NULL", optional
-  by name, a tree's parent_id, a sibling key to another table that is nullable by decision) stay
-  nullable;
-- prose columns become TEXT unless unique, indexed, in a constraint, with a server default, beside a
-  Text sibling (the short form) or, in SQLModel, given max_length=; short names stay VARCHAR;
+  by name, a tree's parent_id, a sibling key to another table that is nullable by decision, two keys
+  each unique without the other) stay nullable;
+- prose columns become TEXT unless unique, indexed, in a constraint, with a server default, with a named
+  length constant, beside a Text sibling (the short form) or, in SQLModel, given max_length=; short names
+  stay VARCHAR;
 - every parent collection cascades delete (all, delete-orphan) except where SQF004 says it must not: a
   child whose key stays nullable, a record (Order, Invoice, Payment, AuditLog, Event), an entity of its
   own (User, Team, Member, UserGroup), a lookup parent (Category, UserGroup), a tree, a child with two
@@ -22,8 +23,9 @@ new SQLAlchemy warning, and against the unfixed module's schema:
 - no other relationship's cascade or passive_deletes changes; no many-to-one side and no many-to-many
   gets delete-orphan;
 - every entity table gets created_at and updated_at (append-only records: created_at only), in the
-  module's majority names (created/modified), unless it has them, through its mixin or itself, or a
-  column plays their role under another name; those added are NOT NULL, server default,
+  names most of the tables in view use (created/modified), unless it has them, through its mixin or
+  itself, a column plays their role under another name, the tables mix names, or they store naive
+  datetimes only; what one pass adds counts in the next; those added are NOT NULL, server default,
   DateTime(timezone=True), init=False on dataclasses; link tables get none;
 - nothing else changes: every column keeps its type (but prose), length, collation, nullability (but
   keys), uniqueness, server default and references; no column is added but the timestamps.
@@ -31,8 +33,9 @@ new SQLAlchemy warning, and against the unfixed module's schema:
 With safe fixes alone (`Config()`) every applied fix is safe, and no key's nullability or ondelete and
 no relationship's cascade changes; indexes, Text and timestamps are as above.
 
-The same schemas split into a package (a module a class): run() over the project gives each file the
-bytes it gets run alone (the pre-commit case), and the invariants hold. Arbitrary Python (hypothesmith)
+The same schemas split into a package (a module a class), with or without an Alembic revision: run()
+over the project gives each file the bytes it gets run alone (the pre-commit case), and the invariants
+hold (SQF005's fixes are unsafe in a project without migrations). Arbitrary Python (hypothesmith)
 without SQLAlchemy, or mentioning it with no models, and look-alike models of another library come
 back byte-identical.
 
@@ -705,9 +708,9 @@ def test_write_only_across_files_run_alone_is_reported_not_half_fixed(tmp_path):
     assert b"passive_deletes=True" in whole[paths["user.py"].resolve()]
 
 
-# -------------------------------------------------------------------------------------- found, open
-# A minimal case of each bug the generator found that is still open: xfail(strict), so that the fix
-# shows up; the generator leaves the spelling out until then (the flags in model_strategies).
+# -------------------------------------------------------------------------------------- found, fixed
+# A minimal case of each bug the generator found, now fixed: regression tests (the generator still leaves
+# those spellings out, see the flags in model_strategies).
 
 
 def _fixed_module(tmp_path: Path, source: bytes, unsafe: bool = True):
@@ -737,8 +740,6 @@ class Album(Base):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="open (FK_SIBLINGS_BY_ATTRIBUTE): SQF002 takes author_id, a key to the same "
-                                       "table spelled ForeignKey(Project.id), for an alternative owner")
 def test_sibling_key_to_the_same_table_by_attribute_is_no_alternative_owner(tmp_path):
     module = _fixed_module(tmp_path, MIXED_SPELLING_ALTERNATIVE_OWNER)
     assert not module.Album.__table__.c.owner_id.nullable
@@ -770,13 +771,18 @@ class Course(Base):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="open (FK_SIBLINGS_BY_ATTRIBUTE): SQF004 does not see reviewer_id, which stays "
-                                       "nullable, as another owner when it is spelled ForeignKey(Project.id)")
 def test_nullable_sibling_key_by_attribute_blocks_the_cascade(tmp_path):
-    module = _fixed_module(tmp_path, NULLABLE_SIBLING_BY_ATTRIBUTE)
+    result = _fix(tmp_path / "models.py", NULLABLE_SIBLING_BY_ATTRIBUTE)
+    [cascade] = [f for f in result.findings if f.code == "SQF004"]  # the verdict on the file as written
+    assert cascade.fix is None, cascade.message  # as with ForeignKey("projects.id"): no fix
+
+
+def test_nullable_sibling_key_blocks_the_cascade_in_every_pass(tmp_path):
+    source = NULLABLE_SIBLING_BY_ATTRIBUTE.replace(b"ForeignKey(Project.id)", b'ForeignKey("projects.id")')
+    module = _fixed_module(tmp_path, source)
     assert not module.Course.__table__.c.recipe_id.nullable  # SQF002 makes the key NOT NULL
     assert module.Course.__table__.c.reviewer_id.nullable  # optional by name
-    assert not _deletes(sa.inspect(module.Recipe).relationships["courses"])  # as with ForeignKey("projects.id")
+    assert not _deletes(sa.inspect(module.Recipe).relationships["courses"])  # another owner's key stays nullable
 
 
 KEYED_TIMESTAMPS = b'''\
@@ -799,8 +805,6 @@ class Album(Base):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="open (KEYED_TIMESTAMP_CONVENTION): SQF005's convention reads attribute names: "
-                                       "Album gets columns named ts_created and ts_updated")
 def test_timestamp_convention_is_the_column_names(tmp_path):
     module = _fixed_module(tmp_path, KEYED_TIMESTAMPS, unsafe=False)
     assert set(module.Album.__table__.c.keys()) == {"id", "created_at", "updated_at"}
@@ -831,8 +835,32 @@ class Album(Base):
 '''
 
 
-@pytest.mark.xfail(strict=True, reason="open (CONVENTION_BESIDE_STANDARD_NAMES): under a created/modified majority "
-                                       "SQF005 adds created and modified beside Album's created_at")
 def test_standard_timestamps_play_their_role_under_another_convention(tmp_path):
     module = _fixed_module(tmp_path, STANDARD_BESIDE_CONVENTION, unsafe=False)
     assert set(module.Album.__table__.c.keys()) == {"id", "created_at"}  # a look-alike: nothing added
+
+
+SQLMODEL_AWARE_TIMESTAMPS = b'''\
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import DateTime, func
+from sqlmodel import Field, SQLModel
+
+
+class QopenTeam(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    created_at: Optional[datetime] = Field(default=None, sa_type=DateTime(timezone=True),
+                                           sa_column_kwargs={"server_default": func.now()})
+    updated_at: Optional[datetime] = Field(default=None, sa_type=DateTime(timezone=True),
+                                           sa_column_kwargs={"server_default": func.now()})
+
+
+class QopenHero(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+'''
+
+
+def test_sqlmodel_sa_type_timestamps_are_aware(tmp_path):
+    module = _fixed_module(tmp_path, SQLMODEL_AWARE_TIMESTAMPS, unsafe=False)
+    assert {"created_at", "updated_at"} <= set(module.QopenHero.__table__.c.keys())

@@ -160,3 +160,16 @@ def installed_sqlmodel() -> tuple[int, ...] | None:
 def sqlmodel_at_least(wanted: tuple[int, ...]) -> bool:
     installed = installed_sqlmodel()
     return installed is not None and installed >= wanted
+
+
+def key_tables(picture: Picture, column: ColumnFact, near: ModuleFacts) -> set[str]:
+    """The tables a column's foreign keys point at, `ForeignKey(Project.id)` resolved to its class's table
+    (or, where the class is not in view, its name: two spellings of one target must compare equal)."""
+    tables = set()
+    for fk in column.foreign_keys:
+        if fk.target_table:
+            tables.add(fk.target_table)
+        elif fk.target_class:
+            target = picture.find_class(fk.target_class, near)
+            tables.add((owner_table(picture, target) if target else None) or fk.target_class)
+    return tables

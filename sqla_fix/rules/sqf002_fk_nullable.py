@@ -35,7 +35,7 @@ import libcst as cst
 from ..collect import keywords_of
 from ..picture import ColumnFact, ModelClass, Style, keyword_flag
 from .base import UNSAFE, Finding, Invalid, Owner, Rule, RuleContext, Valid, keyword_fix
-from .schema import matches_any, named_columns, owner_table, primary_key_columns
+from .schema import key_tables, matches_any, named_columns, owner_table, primary_key_columns
 
 
 @dataclass
@@ -88,13 +88,13 @@ def nullability(context: RuleContext, owner: Owner, column: ColumnFact) -> Nulla
 def _alternative_owner(context: RuleContext, owner: Owner, column: ColumnFact) -> str | None:
     """A sibling key to another table that is nullable by decision: the row may belong to one parent *or*
     the other (an incident or a case), and making this key required would forbid the other kind of row."""
-    own_tables = ({fk.target_table for fk in column.foreign_keys} | {fk.target_class for fk in column.foreign_keys}) - {None}
+    near = owner.module if isinstance(owner, ModelClass) else context.facts
+    own_tables = key_tables(context.picture, column, near)
     table = owner_table(context.picture, owner)
     for sibling in owner.columns.values():
         if sibling is column or not sibling.foreign_keys or sibling.primary_key:
             continue
-        targets = ({fk.target_table for fk in sibling.foreign_keys}
-                   | {fk.target_class for fk in sibling.foreign_keys}) - {None}
+        targets = key_tables(context.picture, sibling, near)
         if targets & own_tables or (table is not None and table in targets) or owner.name in targets:
             continue
         optional = sibling.flag("nullable") is True or sibling.annotation_optional or any(

@@ -51,7 +51,7 @@ from ..names import prefix_of
 from ..picture import ClassKind, ModelClass, RelationshipFact, keyword_flag
 from .base import UNSAFE, Finding, Invalid, Rule, RuleContext, Valid
 from .schema import (
-    all_columns, foreign_keys_to, head_noun_matches, named_columns, owner_table, sqlmodel_at_least,
+    all_columns, foreign_keys_to, head_noun_matches, key_tables, named_columns, owner_table, sqlmodel_at_least,
     unknown_definition,
 )
 from .sqf002_fk_nullable import not_null_as_written, will_be_not_null
@@ -341,12 +341,12 @@ class ParentWithoutCascade(Rule):
         if noun is not None:
             return (f"`{parent.name}` looks like a lookup table ({noun}): deleting one must not delete what "
                     "refers to it")
-        if not not_null_as_written(context, declaring, column):
-            # NOT NULL only through SQF002's fix in this run: a row may still have another owner instead
-            other = _nullable_sibling_owner(context, child, column)
-            if other is not None:
-                return (f"`{child.name}.{other}` is another parent's key that stays nullable: a row may belong "
-                        f"to that parent instead of a `{parent.name}`")
+        # another parent's key that may be NULL: a row may belong to that parent instead (an incident *or* a
+        # case), whether this key is NOT NULL as written or made so by SQF002 (a second run could not tell)
+        other = _nullable_sibling_owner(context, child, column)
+        if other is not None:
+            return (f"`{child.name}.{other}` is another parent's key that stays nullable: a row may belong "
+                    f"to that parent instead of a `{parent.name}`")
         return declaring, column
 
 
@@ -381,11 +381,11 @@ def _what_happens(context, child: ModelClass, named, parent: ModelClass) -> str:
 def _nullable_sibling_owner(context, child: ModelClass, column) -> str | None:
     """Another foreign key of the child, to another table, that will still be nullable after this run."""
     table = owner_table(context.picture, child)
-    own = {fk.target_table for fk in column.foreign_keys} - {None}
+    own = key_tables(context.picture, column, child.module)
     for declaring, sibling in all_columns(context.picture, child).values():
         if sibling is column or not sibling.foreign_keys or sibling.primary_key:
             continue
-        targets = {fk.target_table for fk in sibling.foreign_keys} - {None}
+        targets = key_tables(context.picture, sibling, child.module)
         if not targets or targets & own or (table is not None and table in targets):
             continue
         if not will_be_not_null(context, declaring, sibling):

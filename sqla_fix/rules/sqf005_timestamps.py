@@ -131,7 +131,7 @@ def _naive_times(context: RuleContext, owner) -> str | None:
 
 
 def _aware(column: ColumnFact) -> bool:
-    call = column.type_call
+    call = column.type_call if column.type_call is not None else column.keywords.get("sa_type")  # SQLModel
     if isinstance(call, cst.Call):
         return any(a.keyword is not None and a.keyword.value == "timezone"
                    and not (isinstance(a.value, cst.Name) and a.value.value == "False") for a in call.args)
@@ -208,6 +208,9 @@ class EntityWithoutTimestamps(Rule):
         missing = [chosen[w] for w in wanted if chosen[w] not in present]
         if not missing:
             return [], None
+        if chosen != dict(zip(TIMESTAMPS, TIMESTAMPS)) and set(TIMESTAMPS) & set(present):
+            return missing, (f"it has {', '.join(sorted(set(TIMESTAMPS) & set(present)))} while the module names "
+                             f"its timestamps {chosen['created_at']}/{chosen['updated_at']}")
         look_alikes = [
             f"{name} (for {role})" for name, column in sorted(present.items())
             if (role := _plays_role(column, name)) is not None and name not in TIMESTAMPS and name != chosen[role]
@@ -289,7 +292,8 @@ def _convention(context: RuleContext, owner) -> dict[str, str] | None:
             if other is owner:
                 continue
             found = {"created_at": None, "updated_at": None}
-            for name, column in other.columns.items():
+            for attribute, column in other.columns.items():
+                name = column.db_name or attribute  # the column's name in the table, `Column("created")`
                 role = name if name in TIMESTAMPS else _plays_role(column, name)
                 generic = set(re.split(r"[_\W]+", name.lower())) <= _GENERIC_WORDS
                 if role is not None and found[role] is None and not generic and _is_time(column):
