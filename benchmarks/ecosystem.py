@@ -597,11 +597,18 @@ def selected_projects(only: str | None) -> list[Project]:
     return [project for project in PROJECTS if normalized(project.name) in names]
 
 
-def run_projects(projects: list[Project], cache: Path, jobs: int) -> list[ProjectResult]:
+def run_projects(projects: list[Project], cache: Path, jobs: int, diffs: Path) -> list[ProjectResult]:
+    def one(project: Project) -> ProjectResult:
+        result = check_project(project, cache, Path(workdir))
+        write_diffs(result, diffs)  # at once: a reviewer can start on it while the others run
+        print(f"{project.name}=={project.version}: {safe_changes(result)} safe, {unsafe_changes(result)} unsafe "
+              f"changes{'' if result.passed else ', PROBLEMS'}", file=sys.stderr, flush=True)
+        return result
+
     with (tempfile.TemporaryDirectory(prefix="sqla-fix-ecosystem-") as workdir,
           ThreadPoolExecutor(max_workers=max(1, jobs)) as pool):
         # The projects run in parallel, each in its own subprocesses; results keep the table order.
-        return list(pool.map(lambda project: check_project(project, cache, Path(workdir)), projects))
+        return list(pool.map(one, projects))
 
 
 def print_summary(results: list[ProjectResult], seconds: float) -> None:
@@ -625,14 +632,13 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.perf_counter()
     try:
-        results = run_projects(selected_projects(arguments.only), arguments.cache.expanduser(), arguments.jobs)
+        results = run_projects(selected_projects(arguments.only), arguments.cache.expanduser(), arguments.jobs,
+                               arguments.diffs)
     except DownloadError as error:
         print(error, file=sys.stderr)
         return 2
     arguments.snapshot.parent.mkdir(parents=True, exist_ok=True)
     arguments.snapshot.write_text(render_snapshot(results))
-    for result in results:
-        write_diffs(result, arguments.diffs)
     print_summary(results, time.perf_counter() - started)
     print(f"snapshot: {arguments.snapshot}\ndiffs: {arguments.diffs}")
     return 0 if all(result.passed for result in results) else 1

@@ -114,7 +114,25 @@ class ModuleCollector:
                 self._collect_module_assignment(name, value, statement)
             elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
                 self._collect_module_index(small.value)
+                self._collect_imperative_mapping(small.value)
         return self.facts
+
+    def _collect_imperative_mapping(self, call: cst.Call) -> None:
+        """`registry.map_imperatively(Tag, tag_table)`, `mapper(Tag, tag_table)`: the class whose code
+        (queries, constructors) says how the table's columns are used."""
+        func = call.func
+        method = func.attr.value if isinstance(func, cst.Attribute) else None
+        if method not in ("map_imperatively", "mapper") and self.resolver.call_name(call) != "sa.mapper":
+            return
+        positional = positional_of(call)
+        if len(positional) < 2 or not isinstance(positional[0], (cst.Name, cst.Attribute)):
+            return
+        table = positional[1]
+        table_name = table.value if isinstance(table, cst.Name) else (
+            table.attr.value if isinstance(table, cst.Attribute) else None)
+        class_name = positional[0].value if isinstance(positional[0], cst.Name) else positional[0].attr.value
+        if table_name:
+            self.facts.imperative_mappings.append((class_name, table_name))
 
     def _collect_module_assignment(self, name: str, value, statement) -> None:
         kind = assignment_kind(self.resolver, value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -446,6 +447,24 @@ class _Loader:
         return added
 
 
+    def load_subclasses_of(self, names: set[tuple[Path, str]]) -> list[LoadedFile]:
+        """Load the context files that declare a class deriving from one of these (project root, class)
+        pairs: whether the project maps a mixin at all must not depend on the files a run is given."""
+        wanted: dict[Path, re.Pattern] = {}
+        for root in {root for root, _ in names}:
+            alternatives = b"|".join(re.escape(name.encode()) for r, name in sorted(names, key=str) if r == root)
+            wanted[root] = re.compile(rb"^\s*class\s+\w+\s*\([^)]*\b(?:" + alternatives + rb")\b", re.MULTILINE)
+        added = []
+        for (root, _), path in self.context.items():
+            if path in self.loaded or root not in wanted:
+                continue
+            source = self._context_source(path)
+            if source is not None and wanted[root].search(source):
+                new = self.load(path, source, target=False)
+                if new is not None:
+                    added.append(new)
+        return added
+
     def load_indexes_on(self, names: set[tuple[Path, str]]) -> list[LoadedFile]:
         """Load the context files that may declare a module-level `Index(..., Post.user_id)` on one of these
         (project root, class or table variable) pairs: an index may be declared in any file of the project,
@@ -551,6 +570,10 @@ def _run(paths: list[Path], config: Config, fixing: bool) -> list[FileResult]:
     indexed = {(f.facts.root, owner) for f in target_files if f.facts
                for owner in [*f.facts.classes, *(t.variable for t in f.facts.tables.values() if t.variable)]}
     context_files += loader.load_indexes_on(indexed) if indexed else []
+    # classes that map no table of their own may be mixins: their subclasses say whether the project maps them
+    bases = {(f.facts.root, name) for f in target_files if f.facts for name, model in f.facts.classes.items()
+             if model.explicit_tablename is None and not model.has_tablename_attribute and "table" not in model.class_keywords}
+    context_files += loader.load_subclasses_of(bases) if bases else []
     loader.follow_imports(context_files)
     for file in loader.loaded.values():
         if file.facts is None and file.path not in failed:
@@ -608,13 +631,15 @@ def _project_usage(picture: Picture, files: list[Path], config: Config) -> Proje
     attributes: set[str] = set()
     classes: set[str] = set()
     for module in picture.modules:
+        classes.update(name for name, _ in module.imperative_mappings)
         for model in module.classes.values():
             classes.add(model.name)
             attributes.update(r.name for r in model.relationships)
         for owner in [*module.classes.values(), *module.tables.values()]:
             attributes.update(
                 c.name for c in owner.columns.values()
-                if c.foreign_keys or c.type_length is not None or c.length_named is not None
+                # a SQLModel `body: str` is VARCHAR too: another schema's `Field(max_length=50)` limits it
+                if c.foreign_keys or c.type_length is not None or c.length_named is not None or c.type_name == "str"
             )
     return ProjectUsage.scan(files, attributes, classes, max_file_size=config.max_file_size)
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .migrations import imports_alembic, in_versions_directory
+from .project import module_name
 
 _CREATE_INDEX_SQL = re.compile(
     r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?[\"`]?\w+[\"`]?\s+ON\s+[\"`]?(\w+)[\"`]?\s*"
@@ -39,6 +40,8 @@ class MigrationHistory:
     @classmethod
     def read(cls, files: Iterable[Path], project_modules: set[str]) -> "MigrationHistory":
         history = cls()
+        files = list(files)
+        helpers: list[tuple[str, str, str]] = []  # (module, name, where) a revision imports from the project
         for path in files:
             try:
                 source = path.read_bytes()
@@ -53,16 +56,21 @@ class MigrationHistory:
                     tree = ast.parse(source)
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 continue
-            history._read_tree(tree, path, project_modules)
+            history._read_tree(tree, path, project_modules, helpers)
+        if helpers:
+            history._follow_helpers(helpers, files, project_modules)
         return history
 
-    def _read_tree(self, tree: ast.Module, path: Path, project_modules: set[str]) -> None:
+    def _read_tree(self, tree: ast.Module, path: Path, project_modules: set[str],
+                   helpers: list[tuple[str, str, str]]) -> None:
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 if node.module.split(".")[0] in project_modules:
                     for alias in node.names:
                         self.imported_names.add(alias.asname or alias.name)
                         self.where.setdefault(alias.asname or alias.name, f"{path.name}:{node.lineno}")
+                        if in_versions_directory(path) or _is_revision(tree):
+                            helpers.append((node.module, alias.name, f"{path.name}:{node.lineno}"))
             elif isinstance(node, ast.Call):
                 self._read_call(node, path)
             elif isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -93,9 +101,89 @@ class MigrationHistory:
                     if flags & {"index", "unique", "primary_key"}:
                         self._index(table, argument.args[0].value, path, argument.lineno)
 
+    def _follow_helpers(self, helpers: list[tuple[str, str, str]], files: list[Path], project_modules: set[str]) -> None:
+        """A revision that calls the project's helper (`from app.setup import get_version`) runs the helper's
+        code: the classes the helper's module imports from the project may be queried through the ORM by
+        the old revision too. Followed name by name through re-exports, to the module that defines it."""
+        modules = {module_name(path): path for path in files if path.suffix == ".py" and not in_versions_directory(path)}
+        trees: dict[str, ast.Module | None] = {}
+        pending = [(module, name, where, 0) for module, name, where in helpers]
+        seen: set[tuple[str, str]] = set()
+        while pending:
+            module, name, where, hops = pending.pop()
+            if (module, name) in seen or hops > _HELPER_HOPS:
+                continue
+            seen.add((module, name))
+            if f"{module}.{name}" in modules:  # `from app import setup`: the submodule itself
+                module, name = f"{module}.{name}", None
+            tree = _tree(modules.get(module), trees, module)
+            if tree is None:
+                continue
+            bound = _binding(tree, module, name, modules) if name is not None else None
+            if bound is not None:  # re-exported: follow it to where it is defined
+                pending.append((*bound, where, hops + 1))
+                continue
+            defines_class = name is not None and any(
+                isinstance(node, ast.ClassDef) and node.name == name for node in tree.body)
+            if defines_class:
+                continue  # a model class imported directly: already counted
+            for node in tree.body:  # the helper's module: what it imports from the project, it may use
+                if isinstance(node, ast.ImportFrom) and (node.module or node.level):
+                    source = _absolute(node, module, modules)
+                    if source is None or source.split(".")[0] not in project_modules:
+                        continue
+                    for alias in node.names:
+                        local = alias.asname or alias.name
+                        if local not in self.imported_names:
+                            self.imported_names.add(local)
+                            self.where.setdefault(local, f"{where}, through {module}")
+
     def _index(self, table: str, column: str, path: Path, line: int) -> None:
         self.indexes.add((table, column))
         self.where.setdefault((table, column), f"{path.name}:{line}")
+
+
+_HELPER_HOPS = 6
+
+
+def _is_revision(tree: ast.Module) -> bool:
+    """An Alembic revision (`revision = "ab12"`) rather than the environment script (env.py)."""
+    return any(isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "revision" for t in node.targets)
+               for node in tree.body)
+
+
+def _tree(path: Path | None, trees: dict[str, ast.Module | None], module: str) -> ast.Module | None:
+    if module not in trees:
+        trees[module] = None
+        if path is not None:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    trees[module] = ast.parse(path.read_bytes())
+            except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+                pass
+    return trees[module]
+
+
+def _absolute(node: ast.ImportFrom, module: str, modules: dict[str, Path]) -> str | None:
+    if not node.level:
+        return node.module
+    path = modules.get(module)
+    package = module.split(".") if path is not None and path.name == "__init__.py" else module.split(".")[:-1]
+    if node.level > 1:
+        package = package[: len(package) - (node.level - 1)]
+    return ".".join([*package, *([node.module] if node.module else [])]) or None
+
+
+def _binding(tree: ast.Module, module: str, name: str, modules: dict[str, Path]) -> tuple[str, str] | None:
+    """Where a module's top-level `name` is imported from, as (module, name), when it is imported."""
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if (alias.asname or alias.name) == name:
+                    source = _absolute(node, module, modules)
+                    return (source, alias.name) if source else None
+    return None
 
 
 def _argument(call: ast.Call, position: int, keyword: str) -> ast.AST | None:

@@ -186,6 +186,8 @@ class ModuleFacts:
     module_indexes: list[IndexFact] = field(default_factory=list)
     secondary_names: set[str] = field(default_factory=set)  # table names / variables used as secondary=
     external_bases: set[str] = field(default_factory=set)  # dotted names of bases from outside the project
+    # (class, table variable) of `map_imperatively(Tag, tag_table)` calls: the class that maps a Table
+    imperative_mappings: list[tuple[str, str]] = field(default_factory=list)
 
     def mapped_classes(self):
         return [c for c in self.classes.values() if c.kind is ClassKind.MAPPED]
@@ -205,6 +207,7 @@ class Picture:
         # by (project root, dotted name): two projects of one run may each have a `models` module
         self._by_name: dict[tuple[Path | None, str], ModuleFacts] = {}
         self._mixins: list[ModelClass] | None = None
+        self._mapped_ancestors: set[ModelClass] | None = None
         for module in modules or ():
             self.add(module)
         self.link()
@@ -212,7 +215,7 @@ class Picture:
     def add(self, module: ModuleFacts) -> None:
         self.modules = [m for m in self.modules if m.path != module.path] + [module]
         self._by_name[(module.root, module.name)] = module
-        self._mixins = None
+        self._mixins = self._mapped_ancestors = None
 
     def mixins(self) -> list[ModelClass]:
         """Every mixin and abstract base of the run, in a stable order (computed once, not per class)."""
@@ -223,6 +226,20 @@ class Picture:
                 if model.kind in (ClassKind.MIXIN, ClassKind.ABSTRACT)
             ]
         return self._mixins
+
+    def mapped_ancestors(self) -> set[ModelClass]:
+        """Every class that a mapped class of its project is or inherits from (computed once)."""
+        if self._mapped_ancestors is None:
+            self._mapped_ancestors = {
+                ancestor for module in self.modules for model in module.classes.values()
+                if model.kind is ClassKind.MAPPED for ancestor in self.chain(model)
+            }
+        return self._mapped_ancestors
+
+    def classes_mapping(self, table: "TableFact", root: Path | None) -> list[str]:
+        """The names of the classes mapped imperatively to `table` (by its variable), in any module of the project."""
+        return sorted({cls for module in self.modules if module.root == root
+                       for cls, variable in module.imperative_mappings if variable == table.variable})
 
     def class_at(self, module: str, name: str, root: Path | None = None) -> ModelClass | None:
         """The class `name` of the module `module` of the project at `root`."""
@@ -263,7 +280,7 @@ class Picture:
 
     def link(self) -> None:
         """Decide what each class is, now that every class it inherits from is known."""
-        self._mixins = None
+        self._mixins = self._mapped_ancestors = None
         done: set[int] = set()
         for module in self.modules:
             for model in module.classes.values():

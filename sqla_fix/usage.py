@@ -89,6 +89,8 @@ SCHEMA = "schema"  # InviteCreate.team_id: Optional[int]
 
 _COLLECTION_METHODS = frozenset({"append", "extend", "insert", "add", "add_all"})
 _SAVE_METHODS = frozenset({"commit", "flush"})
+# Class methods that build a row from keywords (a base model's `create`, factory_boy's `build`).
+_FACTORY_METHODS = frozenset({"create", "create_no_commit", "new", "build", "get_or_create", "create_one"})
 _SESSION_NAMES = frozenset({"db", "s", "sess", "session", "dbsession", "repo", "repository", "uow"})
 _SESSION_SUFFIXES = ("session", "_db", "repo", "repository", "unit_of_work")
 _QUERY_FUNCTIONS = frozenset({"query", "select", "update", "insert", "delete", "join", "outerjoin"})
@@ -204,6 +206,7 @@ class _FileFacts:
     classes: list[_ClassFact]
     slices: list[tuple[str, int, str]] | None = None  # (attribute, line, text): `obj.message = text[:255]`
     nones: list[tuple[str, int, str]] | None = None  # (attribute, line, text): `{"team_id": None}`, `f(team_id=None)`
+    merged: list[tuple[str, int, str]] | None = None  # (class, line, text): `session.merge(entry)` of a new row
 
 
 def _cut_to_length(value: ast.AST | None) -> bool:
@@ -529,6 +532,7 @@ class _Reader:
         self.events: dict[tuple[int, str], list[_Event]] = defaultdict(list)
         self.saves: dict[int, list[_Save]] = defaultdict(list)
         self.classes: list[_ClassFact] = []
+        self.merges: list[tuple[int, str | None, str | None, int, str]] = []  # (scope, variable, class, line, text)
         self._tested: set[int] = set()
         self._scopes = 0
 
@@ -683,7 +687,10 @@ class _Reader:
             for child in reversed(children):
                 parent[id(child)] = node
                 stack.append((child, inner))
-        return _FileFacts(self.uses, self.constructs, dict(self.events), dict(self.saves), self.classes)
+        merged = [(built, line, text) for _, _, built, line, text in self.merges if built]
+        merged += [(call.cls, line, text) for scope, variable, _, line, text in self.merges if variable
+                   for call in self.constructs if call.scope == scope and call.context == "var" and call.attach == variable]
+        return _FileFacts(self.uses, self.constructs, dict(self.events), dict(self.saves), self.classes, merged=merged)
 
     def _inner_ctx(self, node: ast.AST, ctx: _Ctx) -> _Ctx:
         if isinstance(node, ast.ClassDef):
@@ -816,6 +823,13 @@ class _Reader:
                 self._bulk(node, ctx)
             elif method in _SAVE_METHODS:
                 self.saves[ctx.scope].append(_Save(_pos(node), node.lineno, _code(node)))
+            elif method == "merge" and len(node.args) == 1 and not node.keywords:
+                # `session.merge(Entry(...))`, `entry = Entry(...); session.merge(entry)`: rows upserted by key
+                argument = node.args[0]
+                built = self._class_name(argument.func, ctx) if isinstance(argument, ast.Call) else None
+                variable = argument.id if isinstance(argument, ast.Name) else None
+                if built or variable:
+                    self.merges.append((ctx.scope, variable, built, node.lineno, _code(node)))
         elif isinstance(func, ast.Name):
             if func.id == "setattr" and len(node.args) >= 3:
                 target, name, value = node.args[:3]
@@ -849,6 +863,9 @@ class _Reader:
 
     def _construct(self, node: ast.Call, ctx: _Ctx) -> None:
         name = self._class_name(node.func, ctx)
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _FACTORY_METHODS:
+            # `Subscription.create(person_id=..., task_id=...)`: a base's factory that builds and saves the row
+            name = self._class_name(node.func.value, ctx) or name
         if not name or not name[:1].isupper():
             return
         keywords = frozenset(k.arg for k in node.keywords if k.arg)
@@ -1008,6 +1025,15 @@ class ProjectUsage:
             Sign(path, line, f"`{text}`", "slice")
             for path, facts in self._files for name, line, text in (facts.slices or ()) if name == attribute
         ]
+
+    def merge_sign(self, class_name: str) -> Sign | None:
+        """Where the code writes a new `class_name` row with `session.merge()`: an upsert by primary key,
+        which may overwrite an older row of the same key."""
+        for path, facts in self._files:
+            for name, line, text in facts.merged or ():
+                if name == class_name:
+                    return Sign(path, line, f"`{text}`", "merge")
+        return None
 
     @property
     def files(self) -> tuple[Path, ...]:

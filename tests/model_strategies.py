@@ -27,26 +27,27 @@ STYLES = ("typed", "classic", "sa_alias", "flask", "sqlmodel", "imperative")
 FLASK_MODEL_ALIAS = True  # `Model = db.Model; class User(Model)`: SQF005 took Model for another file's base
 KEYED_TIMESTAMPS = True  # `ts_created = Column("created_at", ...)`: SQF005 added a second created_at column
 STRING_COLLATION = True  # String(100, collation="NOCASE"): SQF003 wrote a bare Text, losing the collation
-# Spellings the generator leaves out: each hit a bug that is fixed now (tests/test_properties.py keeps its
-# minimal case as a regression test), but the oracles here do not model the fixed decisions yet:
-# SQF002's alternative owners and SQF004's "another parent's key that stays nullable" compare a sibling
-# key's target by table name, and ForeignKey(Parent.id) has none: a classic child with two or more keys
-# to other tables spells them all ForeignKey("parents.id") while this is False.
-FK_SIBLINGS_BY_ATTRIBUTE = False
-# SQF004 refuses a cascade whose key is NOT NULL only through SQF002's fix while another parent's key stays
-# nullable, but the engine's next pass reads the nullable=False it wrote as the author's and cascades: no
-# parent collection for such a key while this is False.
-SIBLING_OWNER_ACROSS_PASSES = False
-# SQF005's naming convention reads attribute names, not column names: beside `ts_created =
-# Column("created_at", ...)` another class gets a `ts_created` column. No keyed class while this is False.
-KEYED_TIMESTAMP_CONVENTION = False
-# SQF005 under a created/modified convention adds `created` and `modified` beside a class's (or its
-# mixin's) created_at/updated_at. While this is False a schema uses one family of names: created_at/
-# updated_at (own or a mixin's), or created/modified (no mixin).
-CONVENTION_BESIDE_STANDARD_NAMES = False
-# SQF005 takes SQLModel's Field(sa_type=DateTime(timezone=True)) (its own fix's spelling) for a naive
-# datetime: while this is False SQLModel schemas have no TimestampBase and only naive own timestamps.
-SQLMODEL_SA_TYPE_AWARE = False
+# SQF002's alternative owners and SQF004's "another parent's key that stays nullable" compared a sibling
+# key's target by table name only, and ForeignKey(Parent.id) has none (False: a classic child with two or
+# more keys to other tables spells them all ForeignKey("parents.id")).
+FK_SIBLINGS_BY_ATTRIBUTE = True
+# SQF005's naming convention read attribute names: beside `ts_created = Column("created_at", ...)` another
+# class got a `ts_created` column (False: no keyed class).
+KEYED_TIMESTAMP_CONVENTION = True
+# SQF005 under a created/modified convention added `created` and `modified` beside a class's (or its
+# mixin's) created_at/updated_at (False: a schema uses one family of names, created_at/updated_at, own or a
+# mixin's, or created/modified, no mixin).
+CONVENTION_BESIDE_STANDARD_NAMES = True
+# SQF005 took SQLModel's Field(sa_type=DateTime(timezone=True)), its own fix's spelling, for a naive
+# datetime (False: SQLModel schemas have no TimestampBase and only naive own timestamps of their own).
+SQLMODEL_SA_TYPE_AWARE = True
+# SQF003 read the project's `Field(max_length=n)` by field name in a run over the project, not in a run on
+# one file that imports nothing of the other's (False: no SQLModel field is bare where another class's
+# field of its name says max_length=).
+SCHEMA_LIMITS_RUN_ALONE = True
+# The minimal cases are regression tests in tests/test_properties.py; so is SQF004's cascade in the
+# engine's second pass, which read the nullable=False SQF002 wrote in the first as the author's (the rule
+# now keeps the cascade off for a nullable sibling however the key became NOT NULL: `expect_cascade`).
 
 
 @dataclass(frozen=True)
@@ -280,11 +281,12 @@ def _exclusive_unique(schema: Schema, fk: ForeignKey) -> bool:
                for other in child.fks if other is not fk and not (other.explicit and other.required))
 
 
-def expect_text(schema: Schema, entity: Entity, column: Column) -> bool:
+def expect_text(schema: Schema, entity: Entity, column: Column, project: bool = False) -> bool:
     """TEXT after the fix (SQF003): a Text column stays one; a prose column becomes TEXT unless unique,
     indexed, in a constraint or with a server default, unless its length is a named constant or a sibling
     column is Text already (this one is its short form: both deliberate limits), and, in SQLModel, unless
-    max_length= validates its length (a bare `bio: str` has none)."""
+    max_length= validates its length (a bare `bio: str` has none). `project`: run() read the project's
+    code, where a `Field(max_length=n)` of the same name limits it too (matched by name)."""
     if column.text:
         return True
     constrained = any(column.name in c.columns for c in entity.constraints)
@@ -292,7 +294,16 @@ def expect_text(schema: Schema, entity: Entity, column: Column) -> bool:
         return False
     if column.named_length or (schema.style == "sqlmodel" and not column.bare):
         return False
+    if project and _limited_by_name(schema, column):
+        return False
     return not any(other.text for other in entity.columns if other is not column)
+
+
+def _limited_by_name(schema: Schema, column: Column) -> bool:
+    """Another SQLModel field of the same name that says max_length= (SQF003 reads the project's code)."""
+    return schema.style == "sqlmodel" and any(
+        other.name == column.name and other is not column and not (other.bare or other.text)
+        for entity in schema.entities for other in entity.columns)
 
 
 def expect_cascade(schema: Schema, fk: ForeignKey) -> bool:
@@ -329,14 +340,6 @@ Stamps = dict[int, dict[str, bool]]
 
 def _index(schema: Schema, entity: Entity) -> int:
     return next(i for i, e in enumerate(schema.entities) if e is entity)
-
-
-def _refused_for_a_nullable_sibling(schema: Schema, fk: ForeignKey) -> bool:
-    """SQF004 refuses the cascade only because the key is NOT NULL through SQF002's fix while another
-    parent's key stays nullable (see SIBLING_OWNER_ACROSS_PASSES)."""
-    child, parent = schema.child_of(fk), schema.entities[fk.parent]
-    return (expected_not_null(schema, fk) and not not_null_as_written(schema, fk) and not expect_cascade(schema, fk)
-            and not (fk.self_ref or fk.shared_parent or child.kind.record or child.kind.entity or parent.kind.lookup))
 
 
 def timestamp_names(schema: Schema, entity: Entity, project: bool = False,
@@ -496,7 +499,7 @@ def schemas(draw, style: str) -> Schema:
     mixin = None if style == "imperative" or is_dataclass or sa_type_naive or (
         conventional and not CONVENTION_BESIDE_STANDARD_NAMES) else draw(st.sampled_from((None, None, "full", "created")))
     keyed_ok = KEYED_TIMESTAMPS and KEYED_TIMESTAMP_CONVENTION and style not in ("sqlmodel", "imperative")
-    aware_timestamps = not sa_type_naive and draw(st.booleans())
+    aware_timestamps = not sa_type_naive and not _sometimes(draw, 3)  # naive ones (two or more): nothing added
     collections = DATACLASS if is_dataclass else SA_ALIAS_TYPED if alias_typed else COLLECTIONS[style]
     future = typed_body and _sometimes(draw, 3)
     model_alias = style == "flask" and FLASK_MODEL_ALIAS and _sometimes(draw, 3)
@@ -576,6 +579,11 @@ def schemas(draw, style: str) -> Schema:
             relationships_first=_sometimes(draw, 4),
             section_comment=_sometimes(draw, 4),
         ))
+    if style == "sqlmodel" and not SCHEMA_LIMITS_RUN_ALONE:
+        for column in (c for entity in entities for c in entity.columns):
+            column.bare = column.bare and not any(
+                other.name == column.name and not (other.bare or other.text)
+                for entity in entities for other in entity.columns if other is not column)
     if not FK_SIBLINGS_BY_ATTRIBUTE and not typed_body and style != "sqlmodel":
         for entity in entities:
             if len([fk for fk in entity.fks if not fk.self_ref]) >= 2:
@@ -615,10 +623,6 @@ def schemas(draw, style: str) -> Schema:
                     import_aliases=style in ("typed", "classic", "imperative") and _sometimes(draw, 4),
                     indent=draw(st.sampled_from(("    ", "    ", "  ", "\t"))), order=order,
                     aware_timestamps=aware_timestamps)
-    if not SIBLING_OWNER_ACROSS_PASSES:
-        for fk in (fk for entity in entities for fk in entity.fks):
-            if fk.collection and _refused_for_a_nullable_sibling(schema, fk):
-                fk.collection, fk.lazy = None, None
     return schema
 
 

@@ -37,7 +37,7 @@ def results(tmp_path_factory):
         cache = ecosystem.DEFAULT_CACHE
     projects = ecosystem.selected_projects(",".join(SMALL_PROJECTS))
     try:
-        return ecosystem.run_projects(projects, cache, jobs=2)
+        return ecosystem.run_projects(projects, cache, jobs=2, diffs=tmp_path_factory.mktemp("diffs"))
     except ecosystem.DownloadError as error:
         if error.offline:
             first, *_, last = [*str(error).splitlines(), ""]

@@ -60,3 +60,27 @@ def test_a_project_without_migrations_says_so(tmp_path):
     (tmp_path / "models.py").write_text("import sqlalchemy\n")
     history = MigrationHistory.read([tmp_path / "models.py"], {"models"})
     assert not history.has_migrations and not history.indexes
+
+
+def test_a_revision_that_calls_a_helper_uses_what_the_helper_imports(tmp_path):
+    files = {
+        "app/__init__.py": "",
+        "app/models.py": "class SchemaVersion: ...\nclass Notice: ...\n",
+        "app/setup/__init__.py": "from .versions import current_version\n",
+        "app/setup/versions.py": "from app.models import SchemaVersion\n\ndef current_version(bind): ...\n",
+        "migrations/env.py": "from alembic import context\nfrom app.models import Notice\n",
+        "migrations/versions/0002_seed.py": (
+            "from alembic import op\nfrom app.setup import current_version\n\nrevision = '0002'\n"),
+    }
+    paths = []
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        paths.append(path)
+    (tmp_path / "pyproject.toml").write_text("")
+    history = MigrationHistory.read(paths, {"app"})
+    assert "SchemaVersion" in history.imported_names
+    assert "through app.setup.versions" in history.where["SchemaVersion"]
+    # env.py is not a revision: what it imports is not followed (Notice is still named, as imported)
+    assert history.where["Notice"].startswith("env.py")

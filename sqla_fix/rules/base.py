@@ -137,8 +137,16 @@ class RuleContext:
 
     def null_signs(self, owner: Owner, column: ColumnFact) -> list:
         """What the project's code says about `owner.column` being NULL by design (see usage.py)."""
-        if self.usage is None or not isinstance(owner, ModelClass):
+        if self.usage is None:
             return []
+        if not isinstance(owner, ModelClass):  # a Table: what the code of the classes mapped to it says
+            signs = []
+            for name in self.picture.classes_mapping(owner, self.facts.root):
+                try:
+                    signs += self.usage.null_signs(name, column.name, [])
+                except ValueError:
+                    signs.append(f"`{name}.{column.name}` was not looked up in the project's code")
+            return signs
         relationships = [r.name for r in owner.relationships if r.scalar_annotation or r.collection is None]
         try:
             return self.usage.null_signs(owner.name, column.name, relationships)

@@ -11,7 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 import libcst as cst
 
 from ..collect import literal_string
-from ..picture import ColumnFact, ModelClass, ModuleFacts, Picture, TableFact
+from ..picture import ClassKind, ColumnFact, ModelClass, ModuleFacts, Picture, TableFact
 from .base import Owner
 
 
@@ -19,6 +19,9 @@ def unknown_definition(picture: Picture, owner: Owner) -> str | None:
     """Why the table's whole definition cannot be read here (so that no fix can be certain), or None."""
     if isinstance(owner, TableFact):
         return None
+    unmapped = unmapped_mixin(picture, owner)
+    if unmapped:
+        return unmapped
     for cls in picture.chain(owner):
         if cls.unresolved_bases:
             return f"its base {', '.join(cls.unresolved_bases)} cannot be read"
@@ -26,6 +29,18 @@ def unknown_definition(picture: Picture, owner: Owner) -> str | None:
             where = "" if cls is owner else f" (of `{cls.name}`)"
             return f"its __table_args__{where} is computed and cannot be read"
     return None
+
+
+def unmapped_mixin(picture: Picture, owner: Owner) -> str | None:
+    """A mixin or abstract base that no class of its project maps: its columns are for tables defined
+    elsewhere (a library's mixin, mapped by the applications that use it), whose schemas and migrations
+    an edit here changes without their authors' say."""
+    if isinstance(owner, TableFact) or owner.kind not in (ClassKind.MIXIN, ClassKind.ABSTRACT):
+        return None
+    if owner in picture.mapped_ancestors():
+        return None
+    return (f"it is declared on `{owner.name}`, which no class of this project maps: its tables are defined "
+            "where it is used")
 
 
 def project_indexes(picture: Picture, module: ModuleFacts) -> list:
@@ -128,9 +143,15 @@ def snake_words(name: str) -> list[str]:
     return [w.lower() for w in re.findall(r"[A-Z]+(?=[A-Z][a-z]|\b|[0-9_])|[A-Z]?[a-z0-9]+", name)]
 
 
+_CLASS_SUFFIXES = frozenset({"model", "models", "orm", "db", "table", "row", "entity", "record", "schema"})
+
+
 def head_noun_matches(class_name: str, nouns: list[str]) -> str | None:
-    """The record noun `class_name` ends with: LedgerEntry -> "ledger_entry", OrderItem -> None."""
+    """The record noun `class_name` ends with: LedgerEntry -> "ledger_entry", OrderItem -> None.
+    A suffix that names the kind of class, not the thing (QueryHistoryModel, UserORM), is not the noun."""
     words = snake_words(class_name)
+    if len(words) > 1 and words[-1] in _CLASS_SUFFIXES:
+        words = words[:-1]
     for size in (3, 2, 1):
         if len(words) >= size:
             tail = "_".join(words[-size:])

@@ -20,8 +20,11 @@ Kept nullable, because there NULL is part of the design (rulebook §3):
 - a row with alternative owners: a sibling key to another table that is nullable by decision (a task
   of an incident *or* of a case);
 - what the project's code says: ``Model.key.is_(None)`` / ``== None`` queries, ``filter_by(key=None)``,
-  assignments of None, constructors that leave the key out, ``Optional`` fields of the project's own
-  schemas of the model (Pydantic, dataclasses).
+  assignments of None, constructors (and a base's factories, ``Model.create(...)``) that leave the key
+  out, ``Optional`` fields of the project's own schemas of the model (Pydantic, dataclasses); for an
+  imperative ``Table``, the code of the class mapped to it (``map_imperatively(Tag, tag_table)``).
+A link table is one whose every column, its mixins' included, is a key: a mixin's ``id`` makes it a
+table of its own, whose keys are judged one by one.
 These are reported with the reason, so that the author can write ``nullable=True`` and be done.
 """
 
@@ -35,7 +38,9 @@ import libcst as cst
 from ..collect import keywords_of
 from ..picture import ColumnFact, ModelClass, Style, keyword_flag
 from .base import UNSAFE, Finding, Invalid, Owner, Rule, RuleContext, Valid, keyword_fix
-from .schema import key_tables, matches_any, named_columns, owner_table, primary_key_columns
+from .schema import (
+    all_columns, key_tables, matches_any, named_columns, owner_table, primary_key_columns, unknown_definition,
+)
 
 
 @dataclass
@@ -69,7 +74,7 @@ def nullability(context: RuleContext, owner: Owner, column: ColumnFact) -> Nulla
     if column.style is Style.SQLMODEL:  # the annotation decides in SQLModel, and it said Optional or nothing
         return Nullability(not_null=False, fixable=False, decided=True)
     reason = _structural_reason(context, owner, column)
-    if reason is None and not _is_link(owner):
+    if reason is None and not _is_link(context, owner):
         pattern = matches_any(column.name, context.config.optional_foreign_keys)
         if pattern is not None:
             reason = f"its name says optional ({pattern})"
@@ -124,10 +129,17 @@ def _exclusive_unique_keys(owner: Owner, column: ColumnFact) -> str | None:
     return None
 
 
-def _is_link(owner: Owner) -> bool:
-    """A link table's keys are required whatever they are called (`followed_by` links two rows)."""
-    keys = [c for c in owner.columns.values() if c.foreign_keys]
-    return len(keys) >= 2 and len(keys) == len(owner.columns)
+def _is_link(context: RuleContext, owner: Owner) -> bool:
+    """A link table's keys are required whatever they are called (`followed_by` links two rows). Its
+    columns are its mixins' too: a `BaseMixin` that gives it an `id` makes it a table of its own."""
+    if isinstance(owner, ModelClass):
+        if unknown_definition(context.picture, owner):
+            return False  # columns it may have beside the keys cannot be seen
+        columns = [column for _, column in all_columns(context.picture, owner).values()]
+    else:
+        columns = list(owner.columns.values())
+    keys = [c for c in columns if c.foreign_keys]
+    return len(keys) >= 2 and len(keys) == len(columns)
 
 
 def _structural_reason(context: RuleContext, owner: Owner, column: ColumnFact) -> str | None:

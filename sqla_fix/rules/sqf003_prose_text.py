@@ -22,7 +22,9 @@ value to the length (``message[:255]``) or one of its schemas limits a field of 
 (``Field(max_length=160)``, ``Length(max=512)``, a JSON schema's ``maxLength``), the project builds
 forms from its columns (Flask-AppBuilder, Flask-Admin, SQLAdmin: a text input becomes a text area), a sibling column of the table is ``Text`` (a 255-character
 ``message`` beside a ``details`` Text is the short form of it), when the table's definition cannot be
-read whole (a base sqla-fix cannot see, a computed ``__table_args__``) or the column takes ``**kwargs``.
+read whole (a base sqla-fix cannot see, a computed ``__table_args__``), the column is declared on a mixin
+that no class of the project maps (a library's mixin: its tables are the applications'), or the column
+takes ``**kwargs``.
 
 SQLModel: a prose ``str`` field is ``AutoString`` (``VARCHAR(255)`` on MySQL): it gets
 ``Field(..., sa_type=Text)``. With ``max_length=n`` the length is validated, hence deliberate: reported.

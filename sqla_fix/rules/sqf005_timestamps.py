@@ -28,7 +28,8 @@ Flask-Migrate) to add them to existing databases. It is unsafe where the project
 where its code turns whole rows into data (``for c in self.__table__.columns``: the new columns appear
 in what the application returns). It is reported only where the models store naive datetimes (an
 aware column would not compare with them), where a migration uses the class through the ORM (its old
-revisions would select columns that do not exist yet), and where the module mixes timestamp names.
+revisions would select columns that do not exist yet; a revision that calls a helper of the project
+runs the helper's queries too), and where the module mixes timestamp names.
 
 Not fixed: abstract classes and mixins; a class whose base or mixin in the project provides the
 column; joined- and single-table-inheritance subclasses (the base table has them); association
@@ -37,8 +38,10 @@ tables (a composite key of foreign keys, or a ``secondary=`` table); classes map
 timestamp's role (``created``, ``date_joined``, ``upload_time``, ``submitted_date``,
 ``metadata_modified``, ``reported``, ``date``): the table has its own convention, and nothing is added;
 a class whose base cannot be read (a library's base, ``declarative_base(cls=...)``): it may provide them.
-Append-only records (setting-free: events, logs, audit entries, transactions, history) get
-``created_at`` only. Where most of the project's tables name their timestamps otherwise
+Append-only records (setting-free: events, logs, audit entries, transactions, history; the head noun
+of ``QueryHistoryModel`` is "history") get ``created_at`` only, and nothing where the project writes
+their rows with ``session.merge()`` (a ring of slots overwritten by key: the time a slot was first
+used is not its row's). Where most of the project's tables name their timestamps otherwise
 (``created``/``modified``, ``modified_at``), added columns take the project's names.
 """
 
@@ -202,7 +205,8 @@ class EntityWithoutTimestamps(Rule):
     def _missing(self, context: RuleContext, owner, present: dict[str, ColumnFact | None]):
         """The timestamps to add (named after the project's convention), and why none is, when a column
         already plays a timestamp's role under another name or the module mixes its names."""
-        wanted = ["created_at"] if head_noun_matches(owner.name, APPEND_ONLY_NOUNS) else list(TIMESTAMPS)
+        append_only = head_noun_matches(owner.name, APPEND_ONLY_NOUNS)
+        wanted = ["created_at"] if append_only else list(TIMESTAMPS)
         names = _convention(context, owner)
         chosen = names or dict(zip(TIMESTAMPS, TIMESTAMPS))
         missing = [chosen[w] for w in wanted if chosen[w] not in present]
@@ -220,6 +224,12 @@ class EntityWithoutTimestamps(Rule):
             return missing, f"{', '.join(look_alikes)} plays that role"
         if names is None:
             return missing, "the module's tables name their timestamps in several ways (which pair is the author's call)"
+        merged = context.usage.merge_sign(owner.name) if append_only and context.usage is not None else None
+        if merged is not None:
+            # a log whose rows are upserted by key recycles them (a ring of slots): the time a key was first
+            # inserted is not the time of the row it holds now
+            return missing, (f"the project writes its rows with merge() ({merged}), over older rows of the same "
+                             "key, so a creation time would not be the row's")
         return missing, _naive_times(context, owner)
 
     def _check_class(self, context: RuleContext, model: ModelClass):
