@@ -18,7 +18,7 @@ It writes a markdown snapshot (our own output only: counts and `path:line CODE m
 a line of their source) to benchmarks/ecosystem/snapshot.md, and the unified diffs, which do contain
 their code, outside the repository (--diffs, default /tmp/sqla-fix-ecosystem-diffs) for review.
 
-    python benchmarks/ecosystem.py                       # every project: about 7 CPU-minutes
+    python benchmarks/ecosystem.py                       # every project: about 23 minutes on 2 cores
     python benchmarks/ecosystem.py --only optuna,zou --snapshot /tmp/snapshot.md
 
 Exit status: 0 when no run crashed, every fixed file compiles, the fixes are idempotent and no
