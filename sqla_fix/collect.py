@@ -124,15 +124,11 @@ class ModuleCollector:
         method = func.attr.value if isinstance(func, cst.Attribute) else None
         if method not in ("map_imperatively", "mapper") and self.resolver.call_name(call) != "sa.mapper":
             return
-        positional = positional_of(call)
-        if len(positional) < 2 or not isinstance(positional[0], (cst.Name, cst.Attribute)):
-            return
-        table = positional[1]
-        table_name = table.value if isinstance(table, cst.Name) else (
-            table.attr.value if isinstance(table, cst.Attribute) else None)
-        class_name = positional[0].value if isinstance(positional[0], cst.Name) else positional[0].attr.value
-        if table_name:
-            self.facts.imperative_mappings.append((class_name, table_name))
+        # `Tag` or `tag.Tag`, `tag_table` or `tag.tag_table`: the names, as the other modules bind them
+        names = [node.value if isinstance(node, cst.Name) else node.attr.value
+                 for node in positional_of(call)[:2] if isinstance(node, (cst.Name, cst.Attribute))]
+        if len(names) == 2:
+            self.facts.imperative_mappings.append((names[0], names[1]))
 
     def _collect_module_assignment(self, name: str, value, statement) -> None:
         kind = assignment_kind(self.resolver, value)

@@ -12,7 +12,7 @@ import re
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -435,35 +435,20 @@ class _Loader:
         patterns: dict[Path, list[bytes]] = {}  # by project root: each project looks in its own files
         for root, name in names:
             patterns.setdefault(root, []).append(f"class {name}".encode())
-        added = []
-        for (root, _), path in self.context.items():
-            if path in self.loaded or root not in patterns:
-                continue
-            source = self._context_source(path)
-            if source is not None and any(pattern in source for pattern in patterns[root]):
-                new = self.load(path, source, target=False)
-                if new is not None:
-                    added.append(new)
-        return added
-
+        return self._load_context_where({
+            root: lambda source, wanted=wanted: any(pattern in source for pattern in wanted)
+            for root, wanted in patterns.items()
+        })
 
     def load_subclasses_of(self, names: set[tuple[Path, str]]) -> list[LoadedFile]:
         """Load the context files that declare a class deriving from one of these (project root, class)
         pairs: whether the project maps a mixin at all must not depend on the files a run is given."""
-        wanted: dict[Path, re.Pattern] = {}
+        tests = {}
         for root in {root for root, _ in names}:
             alternatives = b"|".join(re.escape(name.encode()) for r, name in sorted(names, key=str) if r == root)
-            wanted[root] = re.compile(rb"^\s*class\s+\w+\s*\([^)]*\b(?:" + alternatives + rb")\b", re.MULTILINE)
-        added = []
-        for (root, _), path in self.context.items():
-            if path in self.loaded or root not in wanted:
-                continue
-            source = self._context_source(path)
-            if source is not None and wanted[root].search(source):
-                new = self.load(path, source, target=False)
-                if new is not None:
-                    added.append(new)
-        return added
+            pattern = re.compile(rb"^\s*class\s+\w+\s*\([^)]*\b(?:" + alternatives + rb")\b", re.MULTILINE)
+            tests[root] = lambda source, pattern=pattern: pattern.search(source) is not None
+        return self._load_context_where(tests)
 
     def load_indexes_on(self, names: set[tuple[Path, str]]) -> list[LoadedFile]:
         """Load the context files that may declare a module-level `Index(..., Post.user_id)` on one of these
@@ -472,12 +457,19 @@ class _Loader:
         wanted: dict[Path, list[bytes]] = {}
         for root, name in names:
             wanted.setdefault(root, []).append(name.encode())
+        return self._load_context_where({
+            root: lambda source, owners=owners: b"Index" in source and any(name in source for name in owners)
+            for root, owners in wanted.items()
+        })
+
+    def _load_context_where(self, tests: dict[Path, Callable[[bytes], bool]]) -> list[LoadedFile]:
+        """Load the context files not loaded yet whose source passes their project root's test."""
         added = []
         for (root, _), path in self.context.items():
-            if path in self.loaded or root not in wanted:
+            if path in self.loaded or root not in tests:
                 continue
             source = self._context_source(path)
-            if source is not None and b"Index" in source and any(name in source for name in wanted[root]):
+            if source is not None and tests[root](source):
                 new = self.load(path, source, target=False)
                 if new is not None:
                     added.append(new)

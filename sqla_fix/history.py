@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .migrations import imports_alembic, in_versions_directory
-from .project import module_name
+from .project import ModuleIndex, absolute, module_name
 
 _CREATE_INDEX_SQL = re.compile(
     r"CREATE\s+(?:UNIQUE\s+)?INDEX\s+(?:IF\s+NOT\s+EXISTS\s+)?[\"`]?\w+[\"`]?\s+ON\s+[\"`]?(\w+)[\"`]?\s*"
@@ -63,13 +63,14 @@ class MigrationHistory:
 
     def _read_tree(self, tree: ast.Module, path: Path, project_modules: set[str],
                    helpers: list[tuple[str, str, str]]) -> None:
+        revision = in_versions_directory(path) or _is_revision(tree)
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 if node.module.split(".")[0] in project_modules:
                     for alias in node.names:
                         self.imported_names.add(alias.asname or alias.name)
                         self.where.setdefault(alias.asname or alias.name, f"{path.name}:{node.lineno}")
-                        if in_versions_directory(path) or _is_revision(tree):
+                        if revision:
                             helpers.append((node.module, alias.name, f"{path.name}:{node.lineno}"))
             elif isinstance(node, ast.Call):
                 self._read_call(node, path)
@@ -166,13 +167,10 @@ def _tree(path: Path | None, trees: dict[str, ast.Module | None], module: str) -
 
 
 def _absolute(node: ast.ImportFrom, module: str, modules: dict[str, Path]) -> str | None:
-    if not node.level:
-        return node.module
+    """The absolute name of what `from <node> import ...` imports from, seen from `module`."""
     path = modules.get(module)
-    package = module.split(".") if path is not None and path.name == "__init__.py" else module.split(".")[:-1]
-    if node.level > 1:
-        package = package[: len(package) - (node.level - 1)]
-    return ".".join([*package, *([node.module] if node.module else [])]) or None
+    index = ModuleIndex(module, is_package=path is not None and path.name == "__init__.py")
+    return absolute("." * node.level + (node.module or ""), index) or None
 
 
 def _binding(tree: ast.Module, module: str, name: str, modules: dict[str, Path]) -> tuple[str, str] | None:
