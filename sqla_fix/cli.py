@@ -9,7 +9,6 @@ from collections import Counter
 from pathlib import Path
 
 import click
-import libcst as cst
 from rich.console import Console
 from rich.syntax import Syntax
 from rich.table import Table
@@ -17,6 +16,7 @@ from rich.table import Table
 from . import __version__
 from .config import Config, ConfigError, load_config
 from .engine import FileResult, run, write_result
+from .read import decode
 from .rules import RULES
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -197,7 +197,7 @@ def _unified_diff(result: FileResult) -> str:
 
 def _decode(source: bytes) -> str:
     """The text of a source as Python reads it (encoding cookie, BOM)."""
-    return cst.parse_module(source).code
+    return decode(source)
 
 
 @main.command("rules")

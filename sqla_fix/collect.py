@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import libcst as cst
+import ast
 
 from .names import Resolver
 from .picture import (
@@ -17,6 +17,19 @@ from .picture import (
     TableFact,
     keyword_flag,
 )
+from .syntax import (
+    SourceText,
+    arguments_in_order,
+    has_double_star,
+    has_star,
+    is_constant,
+    keywords_of,
+    last_name,
+    literal_int,
+    literal_string,
+    parse_expression,
+    positional_of,
+)
 
 _DECLARATIVE_FACTORIES = ("sa.declarative_base", "sa.orm.declarative_base")
 _COLUMN_CALLS = ("sa.Column", "sa.mapped_column")
@@ -29,54 +42,33 @@ _CONSTRAINT_KINDS = {
 }
 
 
-def literal_string(node: cst.CSTNode | None) -> str | None:
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
+def joined_statements(body: list[ast.stmt]) -> set[int]:
+    """The ids of the statements that share their line with another (`a = 1; b = 2`): not read, as a
+    reader would not look for a column there either."""
+    joined: set[int] = set()
+    for before, after in zip(body, body[1:]):
+        if after.lineno == before.end_lineno:
+            joined.update((id(before), id(after)))
+    return joined
 
 
-def literal_int(node: cst.CSTNode | None) -> int | None:
-    if isinstance(node, cst.Integer):
-        return int(node.value.replace("_", ""), 0)
-    return None
-
-
-def keywords_of(call: cst.Call) -> dict[str, cst.BaseExpression]:
-    return {arg.keyword.value: arg.value for arg in call.args if arg.keyword is not None}
-
-
-def positional_of(call: cst.Call) -> list[cst.BaseExpression]:
-    return [arg.value for arg in call.args if arg.keyword is None and not arg.star]
-
-
-def _single_statement(statement: cst.CSTNode) -> cst.BaseSmallStatement | None:
-    if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-        return statement.body[0]
-    return None
-
-
-def _assignment(small: cst.BaseSmallStatement | None):
+def _assignment(statement: ast.stmt | None):
     """(target name, annotation or None, value or None) of `x = v` / `x: A = v` / `x: A`."""
-    if isinstance(small, cst.Assign) and len(small.targets) == 1:
-        target = small.targets[0].target
-        if isinstance(target, cst.Name):
-            return target.value, None, small.value
-    if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-        return small.target.value, small.annotation.annotation, small.value
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        target = statement.targets[0]
+        if isinstance(target, ast.Name):
+            return target.id, None, statement.value
+    if isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
+        return statement.target.id, statement.annotation, statement.value
     return None
 
 
-def _column_reference(node: cst.BaseExpression) -> str | None:
+def _column_reference(node: ast.expr) -> str | None:
     """Column named in a constraint: "user_id", user_id, Post.user_id, table.c.user_id."""
     text = literal_string(node)
     if text is not None:
         return text
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
-    return None
+    return last_name(node)
 
 
 def assignment_kind(resolver: Resolver, value) -> str:
@@ -85,10 +77,10 @@ def assignment_kind(resolver: Resolver, value) -> str:
     if called == "flask.SQLAlchemy":
         return "flask"
     if called in _DECLARATIVE_FACTORIES or (
-        isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and value.func.attr.value == "generate_base"
+        isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr == "generate_base"
     ):
         # `declarative_base(cls=Mixin)` gives every class the mixin's columns, which we may not see
-        opened = any(arg.star == "**" or (arg.keyword is not None and arg.keyword.value == "cls") for arg in value.args)
+        opened = any(keyword.arg in (None, "cls") for keyword in value.keywords)
         return "root-open" if opened else "root"
     if called in ("sa.Table", "flask.db.Table"):
         return "table"
@@ -96,37 +88,39 @@ def assignment_kind(resolver: Resolver, value) -> str:
 
 
 class ModuleCollector:
-    def __init__(self, module: cst.Module, resolver: Resolver, facts: ModuleFacts):
+    def __init__(self, module: ast.Module, resolver: Resolver, facts: ModuleFacts, source: SourceText):
         self.module = module
         self.resolver = resolver
         self.facts = facts
+        self.source = source
 
     # -- module level -----------------------------------------------------------------------------------
     def collect(self) -> ModuleFacts:
+        joined = joined_statements(self.module.body)
         for statement in self.module.body:
-            if isinstance(statement, cst.ClassDef):
+            if isinstance(statement, ast.ClassDef):
                 self._collect_class(statement)
                 continue
-            small = _single_statement(statement)
-            assignment = _assignment(small)
+            if id(statement) in joined:
+                continue
+            assignment = _assignment(statement)
             if assignment is not None:
                 name, _annotation, value = assignment
                 self._collect_module_assignment(name, value, statement)
-            elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-                self._collect_module_index(small.value)
-                self._collect_imperative_mapping(small.value)
+            elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+                self._collect_module_index(statement.value)
+                self._collect_imperative_mapping(statement.value)
         return self.facts
 
-    def _collect_imperative_mapping(self, call: cst.Call) -> None:
+    def _collect_imperative_mapping(self, call: ast.Call) -> None:
         """`registry.map_imperatively(Tag, tag_table)`, `mapper(Tag, tag_table)`: the class whose code
         (queries, constructors) says how the table's columns are used."""
         func = call.func
-        method = func.attr.value if isinstance(func, cst.Attribute) else None
+        method = func.attr if isinstance(func, ast.Attribute) else None
         if method not in ("map_imperatively", "mapper") and self.resolver.call_name(call) != "sa.mapper":
             return
         # `Tag` or `tag.Tag`, `tag_table` or `tag.tag_table`: the names, as the other modules bind them
-        names = [node.value if isinstance(node, cst.Name) else node.attr.value
-                 for node in positional_of(call)[:2] if isinstance(node, (cst.Name, cst.Attribute))]
+        names = [last_name(node) for node in positional_of(call)[:2] if isinstance(node, (ast.Name, ast.Attribute))]
         if len(names) == 2:
             self.facts.imperative_mappings.append((names[0], names[1]))
 
@@ -138,46 +132,44 @@ class ModuleCollector:
             self.resolver.root_names.add(name)
             if kind == "root-open":
                 self.resolver.open_roots.add(name)
-        elif isinstance(value, cst.Call) and self.resolver.is_partial(value.func):
+        elif isinstance(value, ast.Call) and self.resolver.is_partial(value.func):
             self._collect_partial(name, value)
         elif kind == "table":
             self._collect_table(name, value, statement)
         elif self.resolver.call_name(value) == "sa.Index":
             self._collect_module_index(value)
 
-    def _collect_partial(self, name: str, call: cst.Call) -> None:
+    def _collect_partial(self, name: str, call: ast.Call) -> None:
         """`Column = partial(db.Column, nullable=False)`: calls of `Column` are columns with those keywords."""
         positional = positional_of(call)
         wrapped = self.resolver.canonical(positional[0]) if positional else None
-        if wrapped in (*_COLUMN_CALLS, *_RELATIONSHIP_CALLS, "sa.ForeignKey") and not any(
-            arg.star for arg in call.args
-        ) and len(positional) == 1:
+        if wrapped in (*_COLUMN_CALLS, *_RELATIONSHIP_CALLS, "sa.ForeignKey") and not has_star(call) and len(positional) == 1:
             self.resolver.partials[name] = (wrapped, keywords_of(call))
 
-    def _collect_module_index(self, call: cst.Call) -> None:
+    def _collect_module_index(self, call: ast.Call) -> None:
         if self.resolver.call_name(call) != "sa.Index":
             return
         columns: list[str] = []
         owner = None
         for expression in positional_of(call)[1:]:
-            if isinstance(expression, cst.Attribute):
+            if isinstance(expression, ast.Attribute):
                 value = expression.value
-                if isinstance(value, cst.Attribute) and value.attr.value == "c":  # table.c.column
+                if isinstance(value, ast.Attribute) and value.attr == "c":  # table.c.column
                     value = value.value
-                if isinstance(value, cst.Name):
-                    owner = owner or value.value
-                columns.append(expression.attr.value)
+                if isinstance(value, ast.Name):
+                    owner = owner or value.id
+                columns.append(expression.attr)
         if owner and columns:
             self.facts.module_indexes.append(IndexFact(owner, columns))
 
-    def _collect_table(self, variable: str, call: cst.Call, statement) -> None:
+    def _collect_table(self, variable: str, call: ast.Call, statement) -> None:
         positional = positional_of(call)
         name = literal_string(positional[0]) if positional else None
         if name is None:
             return
         table = TableFact(variable=variable, name=name, call=call, statement=statement)
-        for order, arg in enumerate(call.args):
-            expression = arg.value
+        for order, argument in enumerate(arguments_in_order(call)):
+            expression = argument.value
             called = self.resolver.call_name(expression)
             if called == "sa.Column":
                 column = self._column(expression, None, expression, Style.IMPERATIVE, None)
@@ -192,27 +184,27 @@ class ModuleCollector:
         self.facts.tables[name] = table
 
     # -- classes ----------------------------------------------------------------------------------------
-    def _collect_class(self, node: cst.ClassDef) -> None:
-        model = ModelClass(name=node.name.value, node=node, module=self.facts)
-        model.class_keywords = {arg.keyword.value: arg.value for arg in node.keywords if arg.keyword is not None}
-        for arg in node.bases:
-            if arg.star or arg.keyword is not None:
+    def _collect_class(self, node: ast.ClassDef) -> None:
+        model = ModelClass(name=node.name, node=node, module=self.facts)
+        model.class_keywords = {keyword.arg: keyword.value for keyword in node.keywords if keyword.arg is not None}
+        for base in node.bases:
+            if isinstance(base, ast.Starred):
                 continue
-            canonical = self.resolver.canonical(arg.value)
-            if any(q.name == "builtins.object" for q in self.resolver.qualified(arg.value)):
+            canonical = self.resolver.canonical(base)
+            if any(q.name == "builtins.object" for q in self.resolver.qualified(base)):
                 continue
             if canonical is not None:
                 model.canonical_bases.add(canonical)
-            elif self.resolver.is_root(arg.value):
+            elif self.resolver.is_root(base):
                 model.root_base = True
-                if self.resolver.is_open_root(arg.value):
-                    code = cst.Module([]).code_for_node(arg.value)
+                if self.resolver.is_open_root(base):
+                    code = self.source.segment(base)
                     model.unresolved_bases.append(f"{code} (made by declarative_base(cls=...), whose columns are not read)")
-            elif (ref := self.resolver.class_ref(arg.value)) is not None:
+            elif (ref := self.resolver.class_ref(base)) is not None:
                 model.base_refs.append(ref)
             else:
-                model.unresolved_bases.append(cst.Module([]).code_for_node(arg.value))
-                external = self.resolver.external_name(arg.value)
+                model.unresolved_bases.append(self.source.segment(base))
+                external = self.resolver.external_name(base)
                 if external is not None:
                     self.facts.external_bases.add(external)
         self._collect_body(model)
@@ -221,19 +213,20 @@ class ModuleCollector:
 
     def _collect_body(self, model: ModelClass) -> None:
         body = model.node.body
-        if not isinstance(body, cst.IndentedBlock):
+        if _on_the_class_line(model.node):  # `class A(Base): x = 1`: not a model body a reader looks into
             return
-        for order, statement in enumerate(body.body):
-            if isinstance(statement, cst.FunctionDef):
-                model.other_attributes.add(statement.name.value)
-                if statement.name.value == "__tablename__":
+        joined = joined_statements(body)
+        for order, statement in enumerate(body):
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                model.other_attributes.add(statement.name)
+                if statement.name == "__tablename__":
                     model.has_tablename_attribute = True
                     model.tablename_rule = _tablename_rule(statement)
-                elif statement.name.value == "__table_args__":
+                elif statement.name == "__table_args__":
                     model.table_args_unknown = True
                 model.validated |= self._validated_names(statement)
                 continue
-            assignment = _assignment(_single_statement(statement))
+            assignment = _assignment(statement) if id(statement) not in joined else None
             if assignment is None:
                 continue
             name, annotation, value = assignment
@@ -242,7 +235,7 @@ class ModuleCollector:
                 model.explicit_tablename = literal_string(value)
                 continue
             if name == "__abstract__":
-                if isinstance(value, cst.Name) and value.value == "True":
+                if is_constant(value, True):
                     model.other_attributes.add("__abstract__")
                 continue
             if name == "__table__":
@@ -291,7 +284,7 @@ class ModuleCollector:
         column.call = value
         column.constructor = "sqlmodel.Field"
         column.keywords = keywords_of(value)
-        column.star_kwargs = any(arg.star == "**" for arg in value.args)
+        column.star_kwargs = has_double_star(value)
         inner = column.keywords.get("sa_column")
         if self.resolver.call_name(inner) == "sa.Column":
             column.sa_column = self._column(inner, name, statement, Style.CLASSIC, None)
@@ -312,44 +305,42 @@ class ModuleCollector:
         if "link_model" in keywords:
             keywords["secondary"] = keywords["link_model"]
         options = keywords.get("sa_relationship_kwargs")
-        if isinstance(options, cst.Dict):
-            for element_node in options.elements:
-                key = literal_string(getattr(element_node, "key", None))
+        if isinstance(options, ast.Dict):
+            for key_node, value in zip(options.keys, options.values):
+                key = literal_string(key_node)
                 if key in ("cascade", "viewonly", "uselist", "secondary", "foreign_keys", "post_update"):
-                    keywords[key] = element_node.value
+                    keywords[key] = value
         if "cascade_delete" in keywords:
             keywords["cascade"] = keywords["cascade_delete"]
         return RelationshipFact(
             name=name, statement=statement, call=call, target=_annotation_name(element),
             collection=collection, scalar_annotation=collection is None, keywords=keywords,
-            star_kwargs=any(arg.star == "**" for arg in call.args) or (
-                options is not None and not isinstance(options, cst.Dict)),
+            star_kwargs=has_double_star(call) or (options is not None and not isinstance(options, ast.Dict)),
         )
 
     def _collect_table_args(self, model: ModelClass, value) -> bool:
         """Read `__table_args__`; False when it cannot be read whole (a name, a call, `*other`)."""
-        if isinstance(value, cst.Dict):
-            return not any(isinstance(e, cst.StarredDictElement) for e in value.elements)
-        if not isinstance(value, (cst.Tuple, cst.List)):
+        if isinstance(value, ast.Dict):
+            return None not in value.keys  # `{**common}`
+        if not isinstance(value, (ast.Tuple, ast.List)):
             return False
         known = True
-        for element in value.elements:
-            if isinstance(element, cst.StarredElement):
+        for element in value.elts:
+            if isinstance(element, ast.Starred):
                 known = False
                 continue
-            constraint = self._constraint(element.value)
+            constraint = self._constraint(element)
             if constraint is not None:
                 model.constraints.append(constraint)
-            elif not isinstance(element.value, cst.Dict) and self.resolver.call_name(element.value) is None:
+            elif not isinstance(element, ast.Dict) and self.resolver.call_name(element) is None:
                 known = False  # an expression we cannot read may be an index
         return known
 
-    def _validated_names(self, function: cst.FunctionDef) -> set[str]:
+    def _validated_names(self, function: ast.FunctionDef) -> set[str]:
         """Attributes named by `@validates("a", "b")` on a method."""
         names: set[str] = set()
-        for decorator in function.decorators:
-            call = decorator.decorator
-            if isinstance(call, cst.Call) and self.resolver.call_name(call) == "sa.validates":
+        for call in function.decorator_list:
+            if isinstance(call, ast.Call) and self.resolver.call_name(call) == "sa.validates":
                 names.update(n for n in map(literal_string, positional_of(call)) if n)
         return names
 
@@ -360,12 +351,12 @@ class ModuleCollector:
             if called == "sa.Index":
                 positional = positional[1:]
             columns = [c for c in map(_column_reference, positional) if c is not None]
-            return ConstraintFact(_CONSTRAINT_KINDS[called], columns, expression)
+            return ConstraintFact(_CONSTRAINT_KINDS[called], columns, expression, self.source.segment(expression.func))
         if called == "sa.ForeignKeyConstraint":
             positional = positional_of(expression)
-            if len(positional) >= 2 and isinstance(positional[0], (cst.List, cst.Tuple)):
-                columns = [c for c in (_column_reference(e.value) for e in positional[0].elements) if c]
-                return ConstraintFact("foreign_key", columns, expression)
+            if len(positional) >= 2 and isinstance(positional[0], (ast.List, ast.Tuple)):
+                columns = [c for c in map(_column_reference, positional[0].elts) if c]
+                return ConstraintFact("foreign_key", columns, expression, self.source.segment(expression.func))
         return None
 
     def _attach_constraint_keys(self, owner) -> None:
@@ -374,19 +365,19 @@ class ModuleCollector:
             if constraint.kind != "foreign_key":
                 continue
             positional = positional_of(constraint.call)
-            targets = positional[1].elements if isinstance(positional[1], (cst.List, cst.Tuple)) else []
+            targets = positional[1].elts if isinstance(positional[1], (ast.List, ast.Tuple)) else []
             keywords = keywords_of(constraint.call)
             for position, name in enumerate(constraint.columns):
                 column = owner.columns.get(name)
                 if column is None or position >= len(targets):
                     continue
-                target = targets[position].value
+                target = targets[position]
                 text = literal_string(target)
                 column.foreign_keys.append(ForeignKeyFact(
                     call=constraint.call,
                     target_table=text.split(".")[-2] if text and "." in text else None,
-                    target_class=target.value.value if isinstance(target, cst.Attribute)
-                    and isinstance(target.value, cst.Name) else None,
+                    target_class=target.value.id if isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name) else None,
                     ondelete=literal_string(keywords.get("ondelete")),
                     use_alter=keyword_flag(keywords, "use_alter") is True,
                     composite=len(constraint.columns) > 1,
@@ -411,7 +402,7 @@ class ModuleCollector:
         column.constructor = self.resolver.call_name(call)
         partial = self.resolver.partial_of(call)
         column.keywords = {**(partial[1] if partial else {}), **keywords_of(call)}
-        column.star_kwargs = any(arg.star == "**" for arg in call.args)
+        column.star_kwargs = has_double_star(call)
         for expression in positional:
             called = self.resolver.call_name(expression)
             if called == "sa.ForeignKey":
@@ -423,18 +414,18 @@ class ModuleCollector:
         if column.type_call is None and "type_" in column.keywords:
             column.type_call = column.keywords["type_"]
         if column.type_call is not None:
-            if isinstance(column.type_call, cst.Call):
+            if isinstance(column.type_call, ast.Call):
                 column.type_name = self.resolver.canonical(column.type_call.func)
                 type_args = positional_of(column.type_call)
                 length = type_args[0] if type_args else keywords_of(column.type_call).get("length")
                 column.type_length = literal_int(length)
                 if length is not None and column.type_length is None:
-                    column.length_named = cst.Module([]).code_for_node(length)
+                    column.length_named = self.source.segment(length)
             else:
                 column.type_name = self.resolver.canonical(column.type_call)
         return column
 
-    def _foreign_key(self, call: cst.Call) -> ForeignKeyFact:
+    def _foreign_key(self, call: ast.Call) -> ForeignKeyFact:
         positional = positional_of(call)
         keywords = keywords_of(call)
         target = positional[0] if positional else keywords.get("column")
@@ -443,32 +434,31 @@ class ModuleCollector:
         if text is not None:
             parts = text.split(".")
             table = parts[-2] if len(parts) >= 2 else None
-        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
-            target_class = target.value.value
-        use_alter = keywords.get("use_alter")
+        elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name):
+            target_class = target.value.id
         return ForeignKeyFact(
             call=call,
             target_table=table,
             target_class=target_class,
             ondelete=literal_string(keywords.get("ondelete")),
-            use_alter=isinstance(use_alter, cst.Name) and use_alter.value == "True",
+            use_alter=is_constant(keywords.get("use_alter"), True),
         )
 
     def _relationship(self, name, call, statement, wrapper, inner) -> RelationshipFact:
         partial = self.resolver.partial_of(call)
         keywords = {**(partial[1] if partial else {}), **keywords_of(call)}
         secondary = keywords.get("secondary")
-        if isinstance(secondary, cst.Name):
-            self.facts.secondary_names.add(secondary.value)
+        if isinstance(secondary, ast.Name):
+            self.facts.secondary_names.add(secondary.id)
         elif literal_string(secondary):
             self.facts.secondary_names.add(literal_string(secondary))
-        elif isinstance(secondary, cst.Attribute) and isinstance(secondary.value, cst.Name):
-            self.facts.secondary_names.add(secondary.value.value)  # secondary=Link.__table__: the class Link
+        elif isinstance(secondary, ast.Attribute) and isinstance(secondary.value, ast.Name):
+            self.facts.secondary_names.add(secondary.value.id)  # secondary=Link.__table__: the class Link
         positional = positional_of(call)
         target_expression = positional[0] if positional else keywords.get("argument")
         target = literal_string(target_expression)
-        if target is None and isinstance(target_expression, cst.Name):
-            target = target_expression.value
+        if target is None and isinstance(target_expression, ast.Name):
+            target = target_expression.id
         collection = None
         scalar = False
         if wrapper is not None:
@@ -488,51 +478,55 @@ class ModuleCollector:
             collection=collection,
             scalar_annotation=scalar,
             keywords=keywords,
-            star_kwargs=any(arg.star == "**" for arg in call.args),
+            star_kwargs=has_double_star(call),
         )
 
     def _mapped_annotation(self, annotation):
         """(canonical wrapper, inner expression) of Mapped[X] / WriteOnlyMapped[X] / DynamicMapped[X]."""
         if annotation is None:
             return None, None
-        quoted = literal_string(annotation) is not None
         annotation = _unstring(annotation)
-        if isinstance(annotation, cst.Subscript) and len(annotation.slice) == 1:
+        if isinstance(annotation, ast.Subscript) and not isinstance(annotation.slice, (ast.Tuple, ast.Slice)):
+            # (names inside a string annotation resolve through the module's imports like any other)
             wrapper = self.resolver.canonical(annotation.value)
-            if wrapper is None and quoted and isinstance(annotation.value, cst.Name):
-                # inside a string annotation names carry no metadata: look the name up in the module's imports
-                wrapper = self.resolver.canonical_of_top_level_name(annotation.value.value)
             if wrapper in _MAPPED_ANNOTATIONS:
-                index = annotation.slice[0].slice
-                if isinstance(index, cst.Index):
-                    return wrapper, _unstring(index.value)
+                return wrapper, _unstring(annotation.slice)
         return None, None
 
 
+def _on_the_class_line(node: ast.ClassDef) -> bool:
+    header_end = max([node.lineno, *(n.end_lineno for n in [*node.bases, *node.keywords])])
+    return bool(node.body) and node.body[0].lineno == header_end
+
+
+def _subscript_elements(node: ast.Subscript) -> list[ast.expr]:
+    index = node.slice
+    return list(index.elts) if isinstance(index, ast.Tuple) else [index]
+
+
 def _is_class_var(annotation) -> bool:
-    return _last_name(_unstring(annotation).value if isinstance(_unstring(annotation), cst.Subscript)
-                      else _unstring(annotation)) == "ClassVar"
+    annotation = _unstring(annotation)
+    return last_name(annotation.value if isinstance(annotation, ast.Subscript) else annotation) == "ClassVar"
 
 
 def _is_model_reference(annotation) -> bool:
     """`team: Optional["Team"]`: a relationship's annotation, not a field's (a quoted class name)."""
     node = annotation
-    if isinstance(node, cst.Subscript):
-        node = node.slice[0].slice.value if isinstance(node.slice[0].slice, cst.Index) else node
-    if isinstance(node, cst.BinaryOperation):
+    if isinstance(node, ast.Subscript):
+        node = _subscript_elements(node)[0]
+    if isinstance(node, ast.BinOp):
         node = node.right if _is_none(node.left) else node.left
-    return isinstance(node, (cst.SimpleString, cst.ConcatenatedString))
+    return literal_string(node) is not None
 
 
-def _tablename_rule(function: cst.FunctionDef) -> str | None:
+def _tablename_rule(function: ast.FunctionDef) -> str | None:
     """"lower" for a declared_attr `__tablename__` that returns `cls.__name__.lower()`."""
-    params = function.params.params
-    body = function.body.body if isinstance(function.body, cst.IndentedBlock) else ()
+    params = function.args.args
+    body = function.body
     if not params or len(body) != 1:
         return None
-    small = _single_statement(body[0])
-    if isinstance(small, cst.Return) and small.value is not None:
-        if cst.Module([]).code_for_node(small.value) == f"{params[0].name.value}.__name__.lower()":
+    if isinstance(body[0], ast.Return) and body[0].value is not None:
+        if ast.unparse(body[0].value) == f"{params[0].arg}.__name__.lower()":
             return "lower"
     return None
 
@@ -542,24 +536,18 @@ def _unstring(node):
     text = literal_string(node)
     if text is None:
         return node
-    try:
-        return cst.parse_expression(text)
-    except cst.ParserSyntaxError:
-        return cst.Name("object")
+    parsed = parse_expression(text)
+    return parsed if parsed is not None else ast.Name("object")
 
 
 def _last_name(node) -> str | None:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return node.attr.value
-    return None
+    return last_name(node)
 
 
 def _collection_of(inner) -> str | None:
     inner = _unstring(inner)
-    if isinstance(inner, cst.Subscript):
-        name = _last_name(inner.value)
+    if isinstance(inner, ast.Subscript):
+        name = last_name(inner.value)
         if name in ("list", "List", "Sequence", "MutableSequence"):
             return "list"
         if name in ("set", "Set", "MutableSet", "FrozenSet", "frozenset"):
@@ -571,19 +559,17 @@ def _collection_of(inner) -> str | None:
 
 def _element_of(inner):
     inner = _unstring(inner)
-    if isinstance(inner, cst.Subscript) and _collection_of(inner):
-        element = inner.slice[-1].slice
-        if isinstance(element, cst.Index):
-            return _unstring(element.value)
+    if isinstance(inner, ast.Subscript) and _collection_of(inner):
+        return _unstring(_subscript_elements(inner)[-1])
     if _is_optional(inner):
         return _optional_inner(inner)
     return inner
 
 
 def _optional_inner(inner):
-    if isinstance(inner, cst.Subscript) and isinstance(inner.slice[0].slice, cst.Index):
-        return _unstring(inner.slice[0].slice.value)
-    if isinstance(inner, cst.BinaryOperation):
+    if isinstance(inner, ast.Subscript):
+        return _unstring(_subscript_elements(inner)[0])
+    if isinstance(inner, ast.BinOp):
         return inner.right if _is_none(inner.left) else inner.left
     return inner
 
@@ -592,21 +578,21 @@ def _annotation_name(node) -> str | None:
     node = _unstring(node)
     if _is_optional(node):
         node = _optional_inner(node)
-    return _last_name(node)
+    return last_name(node)
 
 
 def _is_none(node) -> bool:
-    return isinstance(node, cst.Name) and node.value == "None"
+    return is_constant(node, None)
 
 
 def _is_optional(inner) -> bool:
     inner = _unstring(inner)
-    if isinstance(inner, cst.BinaryOperation) and isinstance(inner.operator, cst.BitOr):
+    if isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.BitOr):
         return _is_none(inner.left) or _is_none(inner.right) or _is_optional(inner.left) or _is_optional(inner.right)
-    if isinstance(inner, cst.Subscript):
-        name = _last_name(inner.value)
+    if isinstance(inner, ast.Subscript):
+        name = last_name(inner.value)
         if name == "Optional":
             return True
         if name == "Union":
-            return any(isinstance(e.slice, cst.Index) and _is_none(e.slice.value) for e in inner.slice)
+            return any(_is_none(element) for element in _subscript_elements(inner))
     return False

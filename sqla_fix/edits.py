@@ -9,15 +9,19 @@ statement, so that a formatter-clean file stays clean; the user's own layouts ar
 
 from __future__ import annotations
 
+import ast
 import unicodedata
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import CodeRange
+
+from .locate import Range as CodeRange
+
+if TYPE_CHECKING:
+    from .locate import Locator
 
 # Keywords we add, in the order a reader expects them after the user's own.
 _KEYWORD_ORDER = ["nullable", "index", "ondelete", "cascade", "cascade_delete", "passive_deletes"]
@@ -25,6 +29,61 @@ _KEYWORD_ORDER = ["nullable", "index", "ondelete", "cascade", "cascade_delete", 
 
 @dataclass
 class EditPlan:
+    """The edits the rules ask for, named by the `ast` nodes of the facts; LibCST sees them only when the
+    file is rewritten (`realize`), so that deciding a fix never needs LibCST's tree."""
+
+    keywords: dict[ast.Call, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+    replacements: dict[ast.AST, str | Callable[[cst.CSTNode], cst.CSTNode]] = field(default_factory=dict)
+    statements_after: dict[ast.stmt, list[str]] = field(default_factory=lambda: defaultdict(list))
+    arguments: dict[ast.Call, list[str]] = field(default_factory=lambda: defaultdict(list))
+    imports: list[tuple[str, str]] = field(default_factory=list)
+
+    def add_keyword(self, call: ast.Call, name: str, value: str) -> None:
+        """Ask for `name=value` on `call`, once: two fixes may want the same keyword on one call."""
+        if any(keyword.arg == name for keyword in call.keywords):
+            return
+        if any(existing == name for existing, _ in self.keywords.get(call, ())):
+            return
+        self.keywords[call].append((name, value))
+
+    def replace(self, node: ast.AST, new: str | Callable[[cst.CSTNode], cst.CSTNode]) -> None:
+        """`node` becomes the code `new`, or what `new(LibCST's node)` makes of it."""
+        self.replacements[node] = new
+
+    def add_statement_after(self, anchor: ast.stmt, code: str) -> None:
+        self.statements_after[anchor].append(code)
+
+    def add_argument(self, call: ast.Call, code: str) -> None:
+        self.arguments[call].append(code)
+
+    def add_import(self, module: str, name: str) -> None:
+        if (module, name) not in self.imports:
+            self.imports.append((module, name))
+
+    def __bool__(self) -> bool:
+        return bool(self.keywords or self.replacements or self.statements_after or self.arguments or self.imports)
+
+    def realize(self, locator: "Locator") -> "CstEdits":
+        """The same edits on LibCST's tree of the file."""
+        edits = CstEdits(imports=list(self.imports))
+        for call, keywords in self.keywords.items():
+            target = locator.node(call)
+            for name, value in keywords:
+                edits.keywords[target].append((name, cst.parse_expression(value)))
+        for node, new in self.replacements.items():
+            target = locator.node(node)
+            edits.replacements[target] = cst.parse_expression(new) if isinstance(new, str) else new(target)
+        for anchor, codes in self.statements_after.items():
+            edits.statements_after[locator.statement(anchor)].extend(cst.parse_statement(code) for code in codes)
+        for call, codes in self.arguments.items():
+            edits.arguments[locator.node(call)].extend(cst.parse_expression(code) for code in codes)
+        return edits
+
+
+@dataclass
+class CstEdits:
+    """Edits on LibCST's tree: what the applier makes."""
+
     keywords: dict[cst.Call, list[tuple[str, cst.BaseExpression]]] = field(default_factory=lambda: defaultdict(list))
     replacements: dict[cst.CSTNode, cst.CSTNode] = field(default_factory=dict)
     statements_after: dict[cst.CSTNode, list[cst.BaseStatement]] = field(default_factory=lambda: defaultdict(list))
@@ -32,27 +91,20 @@ class EditPlan:
     imports: list[tuple[str, str]] = field(default_factory=list)
 
     def add_keyword(self, call: cst.Call, name: str, value: str | cst.BaseExpression) -> None:
-        """Ask for `name=value` on `call`, once: two fixes may want the same keyword on one call."""
         if any(arg.keyword is not None and arg.keyword.value == name for arg in call.args):
             return
         if any(existing == name for existing, _ in self.keywords.get(call, ())):
             return
-        if isinstance(value, str):
-            value = cst.parse_expression(value)
-        self.keywords[call].append((name, value))
+        self.keywords[call].append((name, cst.parse_expression(value) if isinstance(value, str) else value))
+
+    def add_argument(self, call: cst.Call, code: str) -> None:
+        self.arguments[call].append(cst.parse_expression(code))
 
     def replace(self, node: cst.CSTNode, new: str | cst.CSTNode) -> None:
         self.replacements[node] = cst.parse_expression(new) if isinstance(new, str) else new
 
     def add_statement_after(self, anchor: cst.CSTNode, code: str) -> None:
         self.statements_after[anchor].append(cst.parse_statement(code))
-
-    def add_argument(self, call: cst.Call, code: str) -> None:
-        self.arguments[call].append(cst.parse_expression(code))
-
-    def add_import(self, module: str, name: str) -> None:
-        if (module, name) not in self.imports:
-            self.imports.append((module, name))
 
     def __bool__(self) -> bool:
         return bool(self.keywords or self.replacements or self.statements_after or self.arguments or self.imports)
@@ -68,7 +120,7 @@ class Layout:
     unit: str  # one level of indentation
 
 
-def apply(module: cst.Module, plan: EditPlan, layout: Layout | None = None) -> cst.Module:
+def apply(module: cst.Module, plan: CstEdits, layout: Layout | None = None) -> cst.Module:
     clean = _formatter_clean_statements(plan, layout) if layout else {}
     wrapped = _calls_to_wrap(plan, layout) if layout else {}
     if clean:  # those statements get the formatter's layout as a whole, once edited
@@ -79,7 +131,7 @@ def apply(module: cst.Module, plan: EditPlan, layout: Layout | None = None) -> c
     return add_imports(module, plan.imports, layout.line_length if layout else None)
 
 
-def _calls_to_wrap(plan: EditPlan, layout: Layout) -> dict[cst.Call, tuple[str, str | None]]:
+def _calls_to_wrap(plan: CstEdits, layout: Layout) -> dict[cst.Call, tuple[str, str | None]]:
     """One-line calls that our additions push past the line length, with their line's indentation (and
     calls whose arguments stand together on a line of their own, with that line's indentation too).
 
@@ -194,7 +246,7 @@ def wrap_call(call: cst.Call, indentation: str, unit: str, line_length: int, inn
 class _Applier(cst.CSTTransformer):
     def __init__(
         self,
-        plan: EditPlan,
+        plan: CstEdits,
         wrapped: dict[cst.Call, tuple[str, str | None]],
         layout: Layout | None,
         clean: dict[cst.SimpleStatementLine, str] | None = None,
@@ -651,7 +703,7 @@ def _absolute(text: str, indentation: str) -> str:
     return indentation + text.replace("\n", "\n" + indentation)
 
 
-def _formatter_clean_statements(plan: EditPlan, layout: Layout) -> dict[cst.SimpleStatementLine, str]:
+def _formatter_clean_statements(plan: CstEdits, layout: Layout) -> dict[cst.SimpleStatementLine, str]:
     """The statements with an edit that are laid out as the formatter lays them out, with their indentation."""
     if any("fmt: off" in line or "fmt: skip" in line or "fmt:off" in line or "fmt:skip" in line
            for line in layout.lines):
@@ -734,11 +786,55 @@ def add_imports(module: cst.Module, imports: list[tuple[str, str]], line_length:
         else:
             module = merged
     if missing:
-        context = CodemodContext()
-        for module_name, name in missing:
-            AddImportsVisitor.add_needed_import(context, module_name, name)
-        module = AddImportsVisitor(context).transform_module(module)
+        module = _add_import_lines(module, missing)
     return module
+
+
+def _is_import_line(statement: cst.BaseStatement) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 and isinstance(
+        statement.body[0], (cst.Import, cst.ImportFrom))
+
+
+def _add_import_lines(module: cst.Module, imports: list[tuple[str, str]]) -> cst.Module:
+    """New `from module import a, b` lines at the end of the file's first block of imports (after its
+    docstring), as LibCST's AddImportsVisitor places them, with a blank line before the code after them."""
+    body = list(module.body)
+    first = 1 if body and _is_docstring_or_strict(body[0]) else 0
+    end = first
+    while end < len(body) and _is_import_line(body[end]):
+        end += 1
+    starred = {
+        cst.Module([]).code_for_node(small.module) for statement in body[first:end] for small in statement.body
+        if isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar) and small.module is not None
+        and not small.relative
+    }
+    names: dict[str, set[str]] = {}
+    for module_name, name in imports:
+        if module_name not in starred:  # `from sqlalchemy import *` imports it already
+            names.setdefault(module_name, set()).add(name)
+    if not names:
+        return module
+    lines = [
+        cst.parse_statement(f"from {module_name} import {', '.join(sorted(names[module_name]))}",
+                            config=module.config_for_parsing)
+        for module_name in sorted(names)
+    ]
+    after = body[end:]
+    if after:
+        leading = after[0].leading_lines
+        if not leading or leading[0].comment is not None:
+            after[0] = after[0].with_changes(leading_lines=(cst.EmptyLine(), *leading))
+    return module.with_changes(body=[*body[:end], *lines, *after])
+
+
+def _is_docstring_or_strict(statement: cst.BaseStatement) -> bool:
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    small = statement.body[0]
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString):
+        return True
+    return isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(
+        small.targets[0].target, cst.Name) and small.targets[0].target.value == "__strict__"
 
 
 def _merge_into_existing(module: cst.Module, module_name: str, name: str, line_length: int | None = None) -> cst.Module | None:

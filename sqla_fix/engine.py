@@ -6,7 +6,6 @@ worker processes; the CLI is a thin layer over `run`.
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 import sys
@@ -14,31 +13,24 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedNameProvider
-
-from .collect import ModuleCollector, assignment_kind
+from .collect import ModuleCollector
 from .config import Config
-from .edits import EditPlan, Layout, apply
+from .edits import EditPlan
 from .history import MigrationHistory
 from .libraries import library_module
 from .migrations import imports_alembic, in_versions_directory
 from .names import Resolver
 from .picture import ModuleFacts, Picture
-from .project import ModuleIndex, Project, index_bindings, module_name, project_root
+from .project import Project, module_name, project_root
+from .read import LoadedFile, LoadError, may_define_models, parse, read
 from .rules import RULES, RuleContext
 from .rules.base import SAFE
+from .rewrite import rewrite
 from .spelling import Spelling
 from .suppression import Suppressions
 from .usage import ProjectUsage
-from .verify import unintended_change
-
-# A file that mentions none of these cannot define SQLAlchemy models: it is not even parsed.
-MARKERS = (b"sqlalchemy", b"sqlmodel")
-FLASK_HINTS = (b".Model", b".Column(", b".relationship(", b".Table(")
 SKIPPED_DIRECTORIES = {
     ".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", "venv", ".env", "env", ".tox", ".nox",
     "build", "dist", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", "__pypackages__",
@@ -76,30 +68,6 @@ class FileResult:
     @property
     def fixed(self) -> list[Reported]:
         return [finding for finding in self.findings if finding.fixable] if self.changed else []
-
-
-class LoadError(Exception):
-    pass
-
-
-@dataclass
-class LoadedFile:
-    path: Path
-    source: bytes
-    module: cst.Module
-    wrapper: MetadataWrapper
-    qualified_names: Mapping
-    index: ModuleIndex
-    resolver: Resolver | None = None
-    facts: ModuleFacts | None = None
-    # Python's parser rejects the file (syntax newer than this Python) where LibCST reads it: checked,
-    # never written, since the pre-write verifier needs Python's AST. Python's message.
-    newer_syntax: str | None = None
-
-    @cached_property
-    def positions(self) -> Mapping:
-        """Only the files we report on need positions: files read for context never compute them."""
-        return self.wrapper.resolve(PositionProvider)
 
 
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -142,58 +110,12 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]
     return list(unique.values()), errors
 
 
-def read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise LoadError(f"cannot read: {error.strerror or error}") from error
-
-
-# What Python rejects for its limits, not its grammar: never handed to LibCST's native parser.
-_LIMITS = ("too many", "nested too deeply")
-
-
-def parse(path: Path, source: bytes) -> LoadedFile:
-    # Python's own parser first: it rejects what LibCST's native parser may not survive (nesting
-    # deeper than Python allows, NUL bytes), and its messages are the ones users know. Any other
-    # syntax error may be syntax newer than this Python (`type X = int`, `class A[T]`, t-strings):
-    # then LibCST, which knows every version's grammar, decides, and the file is only checked.
-    newer_syntax = None
-    try:
-        ast.parse(source, filename=str(path))
-    except SyntaxError as error:
-        where = f" at line {error.lineno}" if error.lineno else ""
-        if b"\0" in source or any(limit in str(error.msg) for limit in _LIMITS):
-            raise LoadError(f"cannot parse: {error.msg}{where}") from error
-        newer_syntax = f"{error.msg}{where}"
-    except (ValueError, UnicodeError, LookupError) as error:
-        raise LoadError(f"cannot parse: {error}") from error
-    except (RecursionError, MemoryError) as error:
-        raise LoadError("cannot parse: nested too deeply") from error
-    try:
-        module = cst.parse_module(source)
-        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-        qualified_names = wrapper.resolve(QualifiedNameProvider)
-    except cst.ParserSyntaxError as error:
-        if newer_syntax is not None:  # no Python's syntax either: Python's message
-            raise LoadError(f"cannot parse: {newer_syntax}") from error
-        raise LoadError(f"cannot parse: {error.message} at line {error.raw_line}") from error
-    except (UnicodeError, LookupError, SyntaxError, ValueError) as error:
-        raise LoadError(f"cannot parse: {error}") from error
-    except (RecursionError, MemoryError) as error:
-        raise LoadError("cannot parse: nested too deeply") from error
-    index = ModuleIndex(module_name(path), path.name == "__init__.py", root=project_root(path.resolve().parent))
-    local = Resolver(qualified_names)
-    index_bindings(index, module, lambda value: assignment_kind(local, value))
-    return LoadedFile(path, source, module, wrapper, qualified_names, index, newer_syntax=newer_syntax)
-
-
 def collect(loaded: LoadedFile, project: Project) -> ModuleFacts:
     # imports resolve among the modules of the file's own project only: a run over two projects
-    loaded.resolver = Resolver(loaded.qualified_names, project.within(loaded.index.root), loaded.index)
-    facts = ModuleFacts(loaded.path, loaded.index.name, root=loaded.index.root)
-    facts.suppressions = Suppressions(loaded.module.code.splitlines(), lambda: loaded.positions)
-    loaded.facts = ModuleCollector(loaded.module, loaded.resolver, facts).collect()
+    loaded.resolver = Resolver(loaded.scope, project.within(loaded.index.root), loaded.index)
+    facts = ModuleFacts(loaded.path, loaded.index.name, root=loaded.index.root, source=loaded.text)
+    facts.suppressions = Suppressions(loaded.text.lines)
+    loaded.facts = ModuleCollector(loaded.tree, loaded.resolver, facts, loaded.text).collect()
     return loaded.facts
 
 
@@ -207,13 +129,12 @@ def decide(
     there (a write-only collection's child key, in another module); None where that file is not fixed.
     """
     context = RuleContext(
-        module=loaded.module,
+        module=loaded.tree,
         facts=loaded.facts,
         picture=picture,
         resolver=loaded.resolver,
-        spelling=Spelling.of(loaded.module, loaded.resolver),
-        positions=loaded.positions,
-        lines=loaded.module.code.splitlines(),
+        spelling=Spelling.of(loaded.tree, loaded.resolver),
+        source=loaded.text,
         config=config,
     )
     context.usage = usages.get(loaded.facts.root) if usages is not None else None
@@ -249,14 +170,6 @@ def _dry_run(context: RuleContext, finding) -> bool:
         return finding.fix(EditPlan())
     finally:
         context.plan_for = real
-
-
-def _verified(path: Path, old: cst.Module, new: cst.Module) -> bytes:
-    """The new source, once proven to differ from the old only by our kinds of edits (see verify.py)."""
-    problem = unintended_change(old.code, new.code)
-    if problem is not None:
-        raise LoadError(f"internal error, file left unchanged: {problem}")
-    return new.bytes
 
 
 def process(
@@ -297,10 +210,8 @@ def process(
         for path, plan in plans.items():
             if not plan or results[path].error is not None:
                 continue
-            file = current[path]
-            layout = Layout(config.line_length, file.module.code.splitlines(), file.positions, file.module.default_indent)
             try:
-                new_source = _verified(path, original[path].module, apply(file.module, plan, layout))
+                new_source = rewrite(current[path], plan, config.line_length, original[path])
                 current[path] = parse(path, new_source)
             except LoadError as error:
                 results[path].error = str(error)
@@ -341,15 +252,6 @@ def _process_source(path: Path, source: bytes, config: Config) -> FileResult:
     return result
 
 
-def _may_define_models(source: bytes) -> bool:
-    """Cheap test on the bytes: can this file declare models at all? Most files are never parsed."""
-    if any(marker in source for marker in MARKERS):
-        return True
-    # Flask-SQLAlchemy models whose `db` comes from another module never mention SQLAlchemy: these
-    # spellings only decide what is worth parsing; what the names mean is resolved through imports.
-    return b"import" in source and any(hint in source for hint in FLASK_HINTS)
-
-
 class _Loader:
     """Parses the files of a run once each: the targets, and of the rest of their projects what they need."""
 
@@ -376,7 +278,7 @@ class _Loader:
         if path in self.loaded:
             return None
         source = self._context_source(path)
-        if source is None or not _may_define_models(source):
+        if source is None or not may_define_models(source):
             return None
         try:
             loaded = parse(path, source)
@@ -533,7 +435,7 @@ def _run(paths: list[Path], config: Config, fixing: bool) -> list[FileResult]:
         except LoadError as error:
             results.append(FileResult(path, error=str(error)))
             continue
-        if not _may_define_models(source) or imports_alembic(source):
+        if not may_define_models(source) or imports_alembic(source):
             skipped.append(FileResult(path, original=source))
             continue
         if len(source) > config.max_file_size:

@@ -1,6 +1,6 @@
 """Resolve what a name in a file refers to, through its imports, never by its spelling.
 
-LibCST's QualifiedNameProvider tells us that ``sa.Column`` is ``sqlalchemy.Column`` and that
+The module's imports (syntax.ModuleScope) tell us that ``sa.Column`` is ``sqlalchemy.Column`` and that
 ``orm.relationship`` is ``sqlalchemy.orm.relationship``. SQLAlchemy re-exports the same object from
 several modules (``sqlalchemy.Column``, ``sqlalchemy.schema.Column``, ``sqlalchemy.sql.schema.Column``),
 so every qualified name is reduced to a canonical one: ``sa.Column``, ``sa.func.now``, ``flask.db.Model``.
@@ -10,14 +10,14 @@ A Flask-SQLAlchemy handle (``db = SQLAlchemy()``) proxies SQLAlchemy's names, so
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection
 
 from typing import TYPE_CHECKING
 
-import libcst as cst
-from libcst.metadata import QualifiedName
+import ast
 
 from .project import absolute
+from .syntax import ModuleScope, QName, dotted
 
 if TYPE_CHECKING:
     from .project import ModuleIndex, Project, Resolved
@@ -101,11 +101,11 @@ class Resolver:
 
     def __init__(
         self,
-        qualified_names: Mapping[cst.CSTNode, Collection[QualifiedName]],
+        scope: ModuleScope,
         project: "Project | None" = None,
         index: "ModuleIndex | None" = None,
     ):
-        self._qualified_names = qualified_names
+        self.scope = scope
         self.project = project
         self.index = index
         self.flask_handles: set[str] = set()  # names bound here to a Flask-SQLAlchemy object
@@ -113,7 +113,7 @@ class Resolver:
         # ...of which those made with `cls=` (or **kwargs): their classes inherit what we cannot see
         self.open_roots: set[str] = set()
         # `Column = functools.partial(db.Column, nullable=False)`: name -> (canonical, bound keywords)
-        self.partials: dict[str, tuple[str, dict[str, cst.BaseExpression]]] = {}
+        self.partials: dict[str, tuple[str, dict[str, ast.expr]]] = {}
         if project is not None and index is not None:
             for local, binding in index.bindings.items():
                 kind = binding.kind
@@ -132,24 +132,21 @@ class Resolver:
     def module_name(self) -> str:
         return self.index.name if self.index is not None else ""
 
-    def qualified(self, node: cst.CSTNode) -> set[QualifiedName]:
-        value = self._qualified_names.get(node)
-        if value is None:
-            return set()
-        return set(value() if callable(value) else value)
+    def qualified(self, node: ast.AST | None) -> list[QName]:
+        return self.scope.qualified(node)
 
-    def _imported(self, qualified_name: QualifiedName) -> "Resolved | None":
+    def _imported(self, qualified_name: QName) -> "Resolved | None":
         """What an imported name (or a local alias such as `Model = db.Model`) is, through the project."""
         if self.project is None or self.index is None:
             return None
-        if qualified_name.source.name == "IMPORT":
+        if qualified_name.source == "IMPORT":
             return self.project.resolve(absolute(qualified_name.name, self.index))
         binding = self.index.bindings.get(qualified_name.name.split(".")[0])
-        if qualified_name.source.name == "LOCAL" and binding is not None and binding.kind == "alias":
+        if qualified_name.source == "LOCAL" and binding is not None and binding.kind == "alias":
             return self.project.resolve(f"{self.index.name}.{qualified_name.name}")
         return None
 
-    def canonical(self, node: cst.CSTNode) -> str | None:
+    def canonical(self, node: ast.AST) -> str | None:
         for qualified_name in sorted(self.qualified(node), key=lambda q: q.name):
             name = canonical(qualified_name.name, self.flask_handles)
             if name is not None:
@@ -165,7 +162,7 @@ class Resolver:
                 return name
         return None
 
-    def external_name(self, node: cst.CSTNode) -> str | None:
+    def external_name(self, node: ast.AST) -> str | None:
         """The dotted name outside the project that an imported name refers to (`oslo_db.models.ModelBase`)."""
         for qualified_name in self.qualified(node):
             resolved = self._imported(qualified_name)
@@ -173,52 +170,43 @@ class Resolver:
                 return resolved.external
         return None
 
-    def canonical_of_top_level_name(self, name: str) -> str | None:
-        """What a module-level name is bound to (for names in string annotations, which have no metadata)."""
-        binding = self.index.bindings.get(name) if self.index is not None else None
-        if binding is None or binding.kind != "import":
-            return None
-        return canonical(binding.target) or (
-            canonical(self.project.resolve(binding.target).external or "") if self.project is not None else None
-        )
-
-    def call_name(self, node: cst.CSTNode | None) -> str | None:
+    def call_name(self, node: ast.AST | None) -> str | None:
         """Canonical name of the function a call calls (through a module's `functools.partial` of it)."""
-        if isinstance(node, cst.Call):
+        if isinstance(node, ast.Call):
             partial = self.partial_of(node)
             return partial[0] if partial else self.canonical(node.func)
         return None
 
-    def partial_of(self, call: cst.Call) -> tuple[str, dict[str, cst.BaseExpression]] | None:
-        if isinstance(call.func, cst.Name) and call.func.value in self.partials:
-            if any(q.source.name == "LOCAL" for q in self.qualified(call.func)):
-                return self.partials[call.func.value]
+    def partial_of(self, call: ast.Call) -> tuple[str, dict[str, ast.expr]] | None:
+        if isinstance(call.func, ast.Name) and call.func.id in self.partials:
+            if any(q.source == "LOCAL" for q in self.qualified(call.func)):
+                return self.partials[call.func.id]
         return None
 
-    def is_partial(self, node: cst.CSTNode) -> bool:
+    def is_partial(self, node: ast.AST) -> bool:
         return any(q.name in ("functools.partial", "functools.partialmethod") for q in self.qualified(node))
 
-    def is_root(self, node: cst.CSTNode) -> bool:
+    def is_root(self, node: ast.AST) -> bool:
         """A declarative base made by a function: `Base = declarative_base()`, here or imported."""
         return self._root_kind(node) is not None
 
-    def is_open_root(self, node: cst.CSTNode) -> bool:
+    def is_open_root(self, node: ast.AST) -> bool:
         """A base made by `declarative_base(cls=Mixin)`: its classes inherit columns we cannot list."""
         return self._root_kind(node) == "root-open"
 
-    def _root_kind(self, node: cst.CSTNode) -> str | None:
+    def _root_kind(self, node: ast.AST) -> str | None:
         for qualified_name in self.qualified(node):
-            if qualified_name.source.name == "LOCAL" and qualified_name.name in self.root_names:
+            if qualified_name.source == "LOCAL" and qualified_name.name in self.root_names:
                 return "root-open" if qualified_name.name in self.open_roots else "root"
             resolved = self._imported(qualified_name)
             if resolved is not None and resolved.kind in ("root", "root-open") and not resolved.rest:
                 return resolved.kind
         return None
 
-    def class_ref(self, node: cst.CSTNode) -> tuple[str, str] | None:
+    def class_ref(self, node: ast.AST) -> tuple[str, str] | None:
         """(module, class name) of a class of the project this expression refers to."""
         for qualified_name in self.qualified(node):
-            if qualified_name.source.name == "LOCAL" and "." not in qualified_name.name:
+            if qualified_name.source == "LOCAL" and "." not in qualified_name.name:
                 return self.module_name, qualified_name.name
             resolved = self._imported(qualified_name)
             if resolved is not None and resolved.kind == "class" and not resolved.rest:
@@ -226,12 +214,8 @@ class Resolver:
         return None
 
 
-def prefix_of(func: cst.BaseExpression) -> str | None:
+def prefix_of(func: ast.AST) -> str | None:
     """``sa`` for ``sa.Column``, ``db`` for ``db.Column``, None for a bare ``Column``."""
-    if isinstance(func, cst.Attribute):
-        value = func.value
-        if isinstance(value, cst.Name):
-            return value.value
-        if isinstance(value, cst.Attribute):
-            return cst.Module([]).code_for_node(value)
+    if isinstance(func, ast.Attribute):
+        return dotted(func.value)
     return None

@@ -1,31 +1,31 @@
 """The model picture: what every mapped class and table of the files in a run declares.
 
 Facts are collected first, for every file, and the rules decide against them afterwards; a rule never
-looks at the syntax tree of another file. Each fact keeps a reference to the node it came from, so that
-a rule can anchor its finding and its edit there.
+looks at the syntax tree of another file. Each fact keeps a reference to the `ast` node it came from, so
+that a rule can anchor its finding and its edit there (edits are located in LibCST's tree by position).
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import libcst as cst
-
 if TYPE_CHECKING:
     from .suppression import Suppressions
+    from .syntax import SourceText
 
 
-def keyword_flag(keywords: dict[str, cst.BaseExpression], keyword: str) -> bool | None:
+def keyword_flag(keywords: dict[str, ast.expr], keyword: str) -> bool | None:
     """True/False for a literal keyword, None when absent; an expression counts as "set" (True)."""
     value = keywords.get(keyword)
     if value is None:
         return None
-    if isinstance(value, cst.Name) and value.value in ("True", "False"):
-        return value.value == "True"
+    if isinstance(value, ast.Constant) and isinstance(value.value, bool):
+        return value.value
     return True
 
 
@@ -38,7 +38,7 @@ class Style(Enum):
 
 @dataclass
 class ForeignKeyFact:
-    call: cst.Call | None  # the ForeignKey(...) call; None for a ForeignKeyConstraint member
+    call: ast.Call | None  # the ForeignKey(...) call; None for a ForeignKeyConstraint member
     target_table: str | None  # "users" for "users.id"
     target_class: str | None  # "User" for ForeignKey(User.id)
     ondelete: str | None
@@ -50,18 +50,18 @@ class ForeignKeyFact:
 @dataclass
 class ColumnFact:
     name: str
-    statement: cst.CSTNode  # the statement (or Column(...) argument) that declares it: findings go here
-    call: cst.Call | None  # mapped_column(...) / Column(...); None for a bare `x: Mapped[int]`
+    statement: ast.AST  # the statement (or Column(...) argument) that declares it: findings go here
+    call: ast.Call | None  # mapped_column(...) / Column(...); None for a bare `x: Mapped[int]`
     style: Style
     constructor: str | None = None  # "sa.mapped_column" / "sa.Column"
     db_name: str | None = None  # the column's name in the table, when it differs: Column("created_at", ...)
-    type_call: cst.BaseExpression | None = None  # the type argument: String(50), Integer, ...
+    type_call: ast.expr | None = None  # the type argument: String(50), Integer, ...
     type_name: str | None = None  # canonical: "sa.String"
     type_length: int | None = None
     foreign_keys: list[ForeignKeyFact] = field(default_factory=list)
-    keywords: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    keywords: dict[str, ast.expr] = field(default_factory=dict)
     annotation_optional: bool | None = None  # None: no Mapped[] annotation
-    default: cst.BaseExpression | None = None  # SQLModel `x: str = "a"`: the default written without Field()
+    default: ast.expr | None = None  # SQLModel `x: str = "a"`: the default written without Field()
     order: int = 0
     star_kwargs: bool = False  # `Column(..., **options)`: keywords we cannot see
     python_type: str | None = None  # `Mapped[datetime]`: "datetime"
@@ -79,12 +79,12 @@ class ColumnFact:
 @dataclass
 class RelationshipFact:
     name: str
-    statement: cst.CSTNode
-    call: cst.Call
+    statement: ast.AST
+    call: ast.Call
     target: str | None  # class name
     collection: str | None  # "list"/"set"/"write_only"/"dynamic" when the annotation says collection
     scalar_annotation: bool  # Mapped["Parent"]: the many-to-one (or one-to-one) side
-    keywords: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    keywords: dict[str, ast.expr] = field(default_factory=dict)
     star_kwargs: bool = False  # `relationship(..., **common)`: keywords we cannot see
 
     def flag(self, keyword: str) -> bool | None:
@@ -95,7 +95,8 @@ class RelationshipFact:
 class ConstraintFact:
     kind: str  # "index", "unique", "primary_key", "foreign_key"
     columns: list[str]
-    call: cst.Call
+    call: ast.Call
+    spelled: str = ""  # the constraint's name as the file writes it: "sa.Index"
 
 
 class ClassKind(Enum):
@@ -109,13 +110,13 @@ class ClassKind(Enum):
 @dataclass
 class ModelClass:
     name: str
-    node: cst.ClassDef
+    node: ast.ClassDef
     module: ModuleFacts
     canonical_bases: set[str] = field(default_factory=set)  # sa.DeclarativeBase, flask.db.Model, sqlmodel.SQLModel
     base_refs: list[tuple[str, str]] = field(default_factory=list)  # (module, class) of the project's classes
     root_base: bool = False  # inherits a base made by declarative_base() (here or imported)
     unresolved_bases: list[str] = field(default_factory=list)  # bases defined outside what the run can read
-    class_keywords: dict[str, cst.BaseExpression] = field(default_factory=dict)  # table=True (SQLModel)
+    class_keywords: dict[str, ast.expr] = field(default_factory=dict)  # table=True (SQLModel)
     kind: ClassKind = ClassKind.OTHER
     explicit_tablename: str | None = None
     has_tablename_attribute: bool = False  # __tablename__ present, even if computed
@@ -129,7 +130,7 @@ class ModelClass:
     relationships: list[RelationshipFact] = field(default_factory=list)
     constraints: list[ConstraintFact] = field(default_factory=list)
     other_attributes: set[str] = field(default_factory=set)  # declared_attr functions, plain names
-    last_column_statement: cst.CSTNode | None = None
+    last_column_statement: ast.AST | None = None
     flask: bool = False
     sqlmodel: bool = False
     dataclass_mapped: bool = False  # MappedAsDataclass somewhere up the chain
@@ -161,8 +162,8 @@ class TableFact:
 
     variable: str | None
     name: str
-    call: cst.Call
-    statement: cst.CSTNode
+    call: ast.Call
+    statement: ast.AST
     columns: dict[str, ColumnFact] = field(default_factory=dict)
     constraints: list[ConstraintFact] = field(default_factory=list)
 
@@ -181,6 +182,7 @@ class ModuleFacts:
     name: str = ""  # dotted module name in its project
     root: Path | None = None  # the project's root directory
     suppressions: "Suppressions | None" = None
+    source: "SourceText | None" = None
     classes: dict[str, ModelClass] = field(default_factory=dict)
     tables: dict[str, TableFact] = field(default_factory=dict)  # by table name
     module_indexes: list[IndexFact] = field(default_factory=list)
@@ -313,7 +315,7 @@ def classify(model: ModelClass, parents: list[ModelClass]) -> None:
     model.dataclass_mapped = "sa.MappedAsDataclass" in bases or any(p.dataclass_mapped for p in parents)
     model.flask = "flask.db.Model" in bases or any(p.flask for p in parents)
     table_keyword = model.class_keywords.get("table")
-    is_table = isinstance(table_keyword, cst.Name) and table_keyword.value == "True"
+    is_table = isinstance(table_keyword, ast.Constant) and table_keyword.value is True
     model.sqlmodel = "sqlmodel.SQLModel" in bases or any(p.sqlmodel for p in parents)
     if any(p.tablename_rule for p in parents) and not model.tablename_rule:
         model.tablename_rule = next(p.tablename_rule for p in parents if p.tablename_rule)

@@ -8,12 +8,13 @@ A class in ``models/post.py`` that inherits ``Base`` from ``models/base.py`` and
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import libcst as cst
+from .syntax import dotted
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 _MAX_HOPS = 20
@@ -73,50 +74,46 @@ def absolute(name: str, index: ModuleIndex) -> str:
     return ".".join([*package, rest] if rest else package)
 
 
-def imported_names(statement: cst.Import | cst.ImportFrom) -> Iterator[tuple[str, str]]:
+def imported_names(statement: ast.Import | ast.ImportFrom) -> Iterator[tuple[str, str]]:
     """(local name, what it names) for each name an import statement binds: `import a.b` binds `a` to
     `a`, `import a as x` binds `x` to `a`, `from .m import n` binds `n` to `.m.n` (still relative)."""
-    if isinstance(statement, cst.Import):
+    if isinstance(statement, ast.Import):
         for alias in statement.names:
-            full = cst.Module([]).code_for_node(alias.name)
             if alias.asname is not None:
-                yield alias.evaluated_alias, full
+                yield alias.asname, alias.name
             else:
-                yield full.split(".")[0], full.split(".")[0]
-    elif not isinstance(statement.names, cst.ImportStar):
-        source = "." * len(statement.relative) + (
-            cst.Module([]).code_for_node(statement.module) if statement.module else ""
-        )
+                yield alias.name.split(".")[0], alias.name.split(".")[0]
+    else:
+        source = "." * statement.level + (statement.module or "")
         separator = "" if source.endswith(".") else "."
         for alias in statement.names:
-            yield alias.evaluated_alias or alias.evaluated_name, f"{source}{separator}{alias.evaluated_name}"
+            if alias.name != "*":
+                yield alias.asname or alias.name, f"{source}{separator}{alias.name}"
 
 
-def index_bindings(index: ModuleIndex, module: cst.Module, kind_of_assignment) -> None:
+def index_bindings(index: ModuleIndex, module: ast.Module, kind_of_assignment) -> None:
     """Fill `index` from the module's top-level statements; `kind_of_assignment(value)` names an assignment."""
     for statement in module.body:
-        if isinstance(statement, cst.ClassDef):
-            index.bindings[statement.name.value] = Binding("class")
-            continue
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
-        for small in statement.body:
-            if isinstance(small, (cst.Import, cst.ImportFrom)):
-                for local, target in imported_names(small):
-                    index.bindings[local] = Binding("import", absolute(target, index))
-            elif isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
-                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
-                value = small.value
-                for target in targets:
-                    if not isinstance(target, cst.Name):
-                        continue
-                    if isinstance(value, (cst.Name, cst.Attribute)):
-                        # `Model = db.Model`, `Column = db.Column`: an alias, followed when resolving
-                        alias = cst.Module([]).code_for_node(value)
-                        if alias != target.value:
-                            index.bindings[target.value] = Binding("alias", alias)
-                        continue
-                    index.bindings[target.value] = Binding(kind_of_assignment(value))
+        if isinstance(statement, ast.ClassDef):
+            index.bindings[statement.name] = Binding("class")
+        elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+            for local, target in imported_names(statement):
+                index.bindings[local] = Binding("import", absolute(target, index))
+        elif isinstance(statement, (ast.Assign, ast.AnnAssign)) and statement.value is not None:
+            targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+            value = statement.value
+            for target in targets:
+                if not isinstance(target, ast.Name):
+                    continue
+                if isinstance(value, (ast.Name, ast.Attribute)):
+                    # `Model = db.Model`, `Column = db.Column`: an alias, followed when resolving
+                    alias = dotted(value)
+                    if alias is None:
+                        index.bindings[target.id] = Binding("other")
+                    elif alias != target.id:
+                        index.bindings[target.id] = Binding("alias", alias)
+                    continue
+                index.bindings[target.id] = Binding(kind_of_assignment(value))
 
 
 @dataclass

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
-
-import libcst as cst
 
 from .names import ORM_NAMES, Resolver, canonical
 from .project import imported_names
@@ -21,26 +20,21 @@ class Spelling:
     bound: set[str] = field(default_factory=set)  # every name bound at module level
 
     @classmethod
-    def of(cls, module: cst.Module, resolver: Resolver) -> "Spelling":
+    def of(cls, module: ast.Module, resolver: Resolver) -> "Spelling":
         spelling = cls(flask_handles=set(resolver.flask_handles))
         for statement in _module_level(module.body):
-            if isinstance(statement, (cst.ClassDef, cst.FunctionDef)):
-                spelling.bound.add(statement.name.value)
-            if not isinstance(statement, cst.SimpleStatementLine):
-                continue
-            for small in statement.body:
-                if isinstance(small, (cst.Import, cst.ImportFrom)):
-                    for local, target in imported_names(small):
-                        spelling.bound.add(local)
-                        if target in _MODULES:
-                            spelling.module_aliases[local] = target
-                        elif not target.startswith(".") and (name := canonical(target)) is not None:
-                            spelling.direct.setdefault(name, local)
-                elif isinstance(small, (cst.Assign, cst.AnnAssign)):
-                    targets = small.targets if isinstance(small, cst.Assign) else [small]
-                    for target in targets:
-                        if isinstance(target.target, cst.Name):
-                            spelling.bound.add(target.target.value)
+            if isinstance(statement, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                spelling.bound.add(statement.name)
+            elif isinstance(statement, (ast.Import, ast.ImportFrom)):
+                for local, target in imported_names(statement):
+                    spelling.bound.add(local)
+                    if target in _MODULES:
+                        spelling.module_aliases[local] = target
+                    elif not target.startswith(".") and (name := canonical(target)) is not None:
+                        spelling.direct.setdefault(name, local)
+            elif isinstance(statement, (ast.Assign, ast.AnnAssign)):
+                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                spelling.bound.update(target.id for target in targets if isinstance(target, ast.Name))
         return spelling
 
     def _via_prefix(self, prefix: str | None, short: str) -> str | None:
@@ -98,14 +92,8 @@ def _module_level(statements):
     an import of our own beside it would break the shim's fallback."""
     for statement in statements:
         yield statement
-        if isinstance(statement, (cst.Try, cst.If, cst.With)) or type(statement).__name__ == "TryStar":
-            blocks = [statement.body]
+        if isinstance(statement, (ast.Try, ast.If, ast.With)) or type(statement).__name__ == "TryStar":
+            blocks = [statement.body, getattr(statement, "orelse", []), getattr(statement, "finalbody", [])]
             blocks += [handler.body for handler in getattr(statement, "handlers", ())]
-            for attribute in ("orelse", "finalbody"):
-                extra = getattr(statement, attribute, None)
-                if extra is not None:
-                    blocks.append(extra.body if hasattr(extra, "body") else extra)
             for block in blocks:
-                inner = block.body if isinstance(block, cst.BaseSuite) else block
-                if isinstance(inner, (list, tuple)):
-                    yield from _module_level(inner)
+                yield from _module_level(block)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
+import ast
 import re
-from collections.abc import Callable, Mapping
-
-import libcst as cst
-from libcst.metadata import CodeRange
 
 _CODES = r"(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?"
 _NOQA = re.compile(r"#\s*noqa" + _CODES, re.IGNORECASE)
@@ -21,19 +18,17 @@ def _codes(match: re.Match) -> set[str] | None:
 
 
 class Suppressions:
-    def __init__(self, lines: list[str], positions: Callable[[], Mapping[cst.CSTNode, CodeRange]]):
+    def __init__(self, lines: list[str]):
         self.lines = lines
-        self._positions = positions  # computed only when a finding there is looked at
-        self._file = [_codes(match) for line in lines if (match := _FILE_NOQA.search(line))]
+        self._file = [_codes(match) for line in lines if "noqa" in line.lower() and (match := _FILE_NOQA.search(line))]
 
-    def suppressed(self, code: str, node: cst.CSTNode) -> bool:
+    def suppressed(self, code: str, node: ast.AST) -> bool:
         if any(codes is None or code in codes for codes in self._file):
             return True
-        positions = self._positions()
-        if isinstance(node, cst.ClassDef):
-            first = last = positions[node.name].start.line  # the class line, not its whole body
+        if isinstance(node, ast.ClassDef):
+            first = last = node.lineno  # the class line, not its whole body
         else:
-            first, last = positions[node].start.line, positions[node].end.line
+            first, last = node.lineno, node.end_lineno
         for line in self.lines[first - 1 : last]:
             match = _NOQA.search(line)
             if match and ((codes := _codes(match)) is None or code in codes):

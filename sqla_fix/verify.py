@@ -18,10 +18,11 @@ ADDED_KEYWORDS = frozenset(
 _TEXT_TYPES = {"String": "Text", "VARCHAR": "Text", "Unicode": "UnicodeText", "NVARCHAR": "UnicodeText"}
 
 
-def unintended_change(old_source: str, new_source: str) -> str | None:
+def unintended_change(old_source: str, new_source: str, old_tree: ast.Module | None = None) -> str | None:
     """None when `new_source` is `old_source` plus our kinds of edits; else what differs."""
     try:
-        old, new = ast.parse(old_source), ast.parse(new_source)
+        old = old_tree if old_tree is not None else ast.parse(old_source)
+        new = ast.parse(new_source)
         compile(new, "<fixed>", "exec")  # what only the compiler rejects: a repeated keyword, say
     except SyntaxError as error:
         return f"the fixed source does not compile: {error}"

@@ -21,7 +21,7 @@ import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from sqla_fix.config import Config, load_config
-from sqla_fix.edits import EditPlan, Layout, add_imports, apply
+from sqla_fix.edits import CstEdits as EditPlan, Layout, add_imports, apply
 from sqla_fix.engine import process_source, run
 
 

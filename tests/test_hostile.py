@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sqla_fix import cli, engine
+from sqla_fix import cli, edits, engine
 from sqla_fix.cli import main
 
 MODEL = b'''\
@@ -46,11 +46,10 @@ def error_lines(result) -> list[str]:
     [
         (b"import sqlalchemy\nx = 'a\x00b'\n", "cannot parse: source code string cannot contain null bytes"),
         (b"import sqlalchemy\nx = " + b"(" * 300 + b"1" + b")" * 300 + b"\n", "cannot parse: too many nested parentheses at line 2"),
-        (b"import sqlalchemy\nx = " + b" and ".join([b"a"] * 20000) + b"\n", "cannot parse: nested too deeply"),
         (b"# -*- coding: latin-2000 -*-\nimport sqlalchemy\n", "cannot parse: unknown encoding: latin-2000"),
         (b"import sqlalchemy\ndef f(:\n", "cannot parse: invalid syntax at line 2"),
     ],
-    ids=["nul-byte", "nested-parentheses", "deep-but-valid-expression", "wrong-cookie", "syntax-error"],
+    ids=["nul-byte", "nested-parentheses", "wrong-cookie", "syntax-error"],
 )
 def test_bad_input_gives_one_line_and_is_untouched(runner, project, content, message):
     bad = project / "bad.py"
@@ -153,15 +152,27 @@ def test_symlink_to_outside_the_paths_is_not_followed(runner, project, tmp_path_
     assert outside.read_bytes() == MODEL
 
 
+def test_a_deep_but_valid_expression_is_checked_and_fixes_there_are_not_applied(runner, project):
+    """Python's parser reads it (detection runs on `ast`); LibCST's recursive parser cannot: not written."""
+    path = project / "models.py"
+    path.write_bytes(MODEL + b"\nflags = " + b" and ".join([b"a"] * 20000) + b"\n")
+    check = runner.invoke(main, ["check", str(path)])
+    assert check.exit_code == 1 and "SQF001" in check.stdout
+    result = runner.invoke(main, ["fix", str(path)])
+    assert result.exit_code == 2
+    assert error_lines(result) == [f"{path}: fixes not applied: the file is nested too deeply for LibCST's parser"]
+    assert path.read_bytes().startswith(MODEL)
+
+
 def test_unintended_edit_is_caught_before_writing(runner, project, monkeypatch):
     """If a bug made the fixer change anything else, the AST check refuses to write."""
-    real_apply = engine.apply
+    real_apply = edits.apply
 
     def buggy_apply(module, plan, layout=None):
         fixed = real_apply(module, plan, layout)
         return fixed.with_changes(body=[*fixed.body[:-1]])  # drops the last class
 
-    monkeypatch.setattr(engine, "apply", buggy_apply)
+    monkeypatch.setattr(edits, "apply", buggy_apply)
     path = project / "models.py"
     result = runner.invoke(main, ["fix", str(path)])
     assert result.exit_code == 2

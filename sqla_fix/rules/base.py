@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
-
-import libcst as cst
-from libcst.metadata import CodeRange
 
 from ..edits import EditPlan
 from ..names import Resolver
 from ..picture import ClassKind, ColumnFact, ModelClass, ModuleFacts, Picture, TableFact
 from ..spelling import Spelling
+from ..syntax import SourceText, indent_unit
 
 if TYPE_CHECKING:
     from ..config import Config
@@ -27,7 +27,7 @@ Fix = Callable[[EditPlan], bool]
 SAFE, UNSAFE = "safe", "unsafe"
 
 
-def keyword_fix(call: cst.Call, name: str, value: str) -> Fix:
+def keyword_fix(call: ast.Call, name: str, value: str) -> Fix:
     """The fix that adds `name=value` to `call`."""
 
     def fix(plan: EditPlan) -> bool:
@@ -40,7 +40,7 @@ def keyword_fix(call: cst.Call, name: str, value: str) -> Fix:
 @dataclass
 class Finding:
     code: str
-    node: cst.CSTNode  # where the finding is reported, and where `# noqa` is looked for
+    node: ast.AST  # where the finding is reported, and where `# noqa` is looked for
     message: str
     fix: Fix | None = None
     safety: str = SAFE  # of the fix, when there is one: SAFE or UNSAFE
@@ -97,13 +97,12 @@ class RuleContext:
 
     def __init__(
         self,
-        module: cst.Module,
+        module: ast.Module,
         facts: ModuleFacts,
         picture: Picture,
         resolver: Resolver,
         spelling: Spelling,
-        positions: dict[cst.CSTNode, CodeRange],
-        lines: list[str],
+        source: SourceText,
         config: "Config",
     ):
         self.module = module
@@ -111,8 +110,8 @@ class RuleContext:
         self.picture = picture
         self.resolver = resolver
         self.spelling = spelling
-        self.positions = positions
-        self.lines = lines
+        self.source = source
+        self.lines = source.lines
         self.config = config
         # The plan of another file of the run (None where it is only read), for a fix that edits there too.
         self.plan_for: Callable[[ModuleFacts], EditPlan | None] = lambda facts: None
@@ -167,15 +166,20 @@ class RuleContext:
             return []  # not a length-limited column when the project was read
 
     # -- where and whether ----------------------------------------------------------------------------------
-    def position(self, node: cst.CSTNode) -> tuple[int, int]:
-        anchor = node.name if isinstance(node, cst.ClassDef) else node
-        where = self.positions[anchor]
-        return where.start.line, where.start.column + 1
+    @cached_property
+    def indent_unit(self) -> str:
+        """One level of the file's indentation (LibCST's `default_indent`)."""
+        return indent_unit(self.module, self.source)
 
-    def suppressed(self, code: str, node: cst.CSTNode, where: ModuleFacts | None = None) -> bool:
+    def position(self, node: ast.AST) -> tuple[int, int]:
+        line, column = (self.source.class_name_position(node) if isinstance(node, ast.ClassDef)
+                        else self.source.start(node))
+        return line, column + 1
+
+    def suppressed(self, code: str, node: ast.AST, where: ModuleFacts | None = None) -> bool:
         """Is `code` silenced at `node` (of this file, or of `where`, another file of the project)?"""
         return (where or self.facts).suppressions.suppressed(code, node)
 
-    def will_fix(self, code: str, node: cst.CSTNode, where: ModuleFacts | None = None) -> bool:
+    def will_fix(self, code: str, node: ast.AST, where: ModuleFacts | None = None) -> bool:
         """Does the rule `code` fix its finding at `node` (here, or in `where`) whenever it runs there?"""
         return self.enabled(code) and not self.suppressed(code, node, where)

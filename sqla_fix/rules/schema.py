@@ -3,15 +3,14 @@ point from one class to another, what a class's head noun is."""
 
 from __future__ import annotations
 
+import ast
 import re
 from fnmatch import fnmatchcase
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 
-import libcst as cst
-
-from ..collect import literal_string
 from ..picture import ClassKind, ColumnFact, ModelClass, ModuleFacts, Picture, TableFact
+from ..syntax import last_name, literal_string, parse_expression
 from .base import Owner
 
 
@@ -81,7 +80,7 @@ def index_covering(owner: Owner, column: ColumnFact, module_indexes) -> str | No
         return "it leads the primary key"
     for constraint in owner.constraints:
         if constraint.kind in ("index", "unique", "primary_key") and constraint.columns[:1] == [column.name]:
-            return f"it leads {cst.Module([]).code_for_node(constraint.call.func)}(...)"
+            return f"it leads {constraint.spelled}(...)"
     names = {owner.name} | ({owner.variable} if isinstance(owner, TableFact) and owner.variable else set())
     for index in module_indexes:
         if index.table_or_class in names and index.columns[:1] == [column.name]:
@@ -118,25 +117,17 @@ def foreign_keys_to(picture: Picture, child: ModelClass, parent: ModelClass) -> 
     return found
 
 
-def named_columns(expression: cst.BaseExpression | None) -> set[str] | None:
+def named_columns(expression: ast.expr | None) -> set[str] | None:
     """Column names in `foreign_keys=` ("Comment.author_id", [Comment.author_id], [author_id])."""
     if expression is None:
         return None
     text = literal_string(expression)
     if text is not None:
-        try:
-            expression = cst.parse_expression(text)
-        except cst.ParserSyntaxError:
+        expression = parse_expression(text)
+        if expression is None:
             return set()
-    elements = expression.elements if isinstance(expression, (cst.List, cst.Tuple, cst.Set)) else None
-    items = [e.value for e in elements] if elements is not None else [expression]
-    names = set()
-    for item in items:
-        if isinstance(item, cst.Attribute):
-            names.add(item.attr.value)
-        elif isinstance(item, cst.Name):
-            names.add(item.value)
-    return names
+    items = expression.elts if isinstance(expression, (ast.List, ast.Tuple, ast.Set)) else [expression]
+    return {name for item in items if (name := last_name(item)) is not None}
 
 
 def snake_words(name: str) -> list[str]:

@@ -33,10 +33,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import libcst as cst
-
-from ..collect import keywords_of
 from ..picture import ColumnFact, ModelClass, Style, keyword_flag
+from ..syntax import is_constant, keywords_of
 from .base import UNSAFE, Finding, Invalid, Owner, Rule, RuleContext, Valid, keyword_fix
 from .schema import (
     all_columns, key_tables, matches_any, named_columns, owner_table, primary_key_columns, unknown_definition,
@@ -69,7 +67,7 @@ def nullability(context: RuleContext, owner: Owner, column: ColumnFact) -> Nulla
     if any(fk.ondelete and fk.ondelete.upper() == "SET NULL" for fk in column.foreign_keys):
         return Nullability(not_null=False, fixable=False, reason='ondelete="SET NULL"', decided=True)
     default = column.keywords.get("default")
-    if isinstance(default, cst.Name) and default.value == "None":  # `default=None`: no parent is the default
+    if is_constant(default, None):  # `default=None`: no parent is the default
         return Nullability(not_null=False, fixable=False, reason="its default is None")
     if column.style is Style.SQLMODEL:  # the annotation decides in SQLModel, and it said Optional or nothing
         return Nullability(not_null=False, fixable=False, decided=True)

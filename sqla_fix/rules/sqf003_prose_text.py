@@ -32,9 +32,8 @@ SQLModel: a prose ``str`` field is ``AutoString`` (``VARCHAR(255)`` on MySQL): i
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
-
-import libcst as cst
 
 from ..names import prefix_of
 from ..picture import ModelClass, Style
@@ -144,7 +143,7 @@ def _deliberate_limit(context: RuleContext, owner, column) -> str | None:
 
 def _is_text_field(column) -> bool:
     sa_type = column.keywords.get("sa_type")
-    return sa_type is not None and cst.Module([]).code_for_node(sa_type).rsplit(".", 1)[-1] in ("Text", "UnicodeText")
+    return sa_type is not None and ast.unparse(sa_type).rsplit(".", 1)[-1] in ("Text", "UnicodeText")
 
 
 _LONG_TEXT = {"sa.Text", "sa.UnicodeText", "sa.TEXT", "sa.CLOB", "sa.LargeBinary"}
@@ -164,28 +163,23 @@ def _sqlmodel_text(context: RuleContext, column):
             keywords = set(column.keywords) - {"default"}
             column_code = context.spelling.sqlalchemy("Column", None, imports)
             field = context.spelling.imported("sqlmodel", "Field", imports)
-            assignment = column.statement.body[0] if isinstance(column.statement, cst.SimpleStatementLine) else None
-            if keywords or column_code is None or field is None or not isinstance(assignment, cst.AnnAssign):
+            assignment = column.statement
+            if keywords or column_code is None or field is None or not isinstance(assignment, ast.AnnAssign):
                 return False
             given = column.keywords.get("default", column.default)
-            default = f"default={cst.Module([]).code_for_node(given)}, " if given is not None else ""
+            default = f"default={context.source.segment(given)}, " if given is not None else ""
             nullable = "True" if column.annotation_optional else "False"
-            plan.replace(assignment, assignment.with_changes(
-                value=cst.parse_expression(f"{field}({default}sa_column={column_code}({text}, nullable={nullable}))"),
-                equal=assignment.equal if assignment.value is not None else cst.AssignEqual(),
-            ))
+            plan.replace(assignment, _with_value(
+                f"{field}({default}sa_column={column_code}({text}, nullable={nullable}))"))
         elif column.call is not None:
             plan.add_keyword(column.call, "sa_type", text)
         else:
             field = context.spelling.imported("sqlmodel", "Field", imports)
-            assignment = column.statement.body[0] if isinstance(column.statement, cst.SimpleStatementLine) else None
-            if field is None or not isinstance(assignment, cst.AnnAssign):
+            assignment = column.statement
+            if field is None or not isinstance(assignment, ast.AnnAssign):
                 return False
-            default = f"default={cst.Module([]).code_for_node(column.default)}, " if column.default is not None else ""
-            plan.replace(assignment, assignment.with_changes(
-                value=cst.parse_expression(f"{field}({default}sa_type={text})"),
-                equal=assignment.equal if column.default is not None else cst.AssignEqual(),
-            ))
+            default = f"default={context.source.segment(column.default)}, " if column.default is not None else ""
+            plan.replace(assignment, _with_value(f"{field}({default}sa_type={text})"))
         for module, name in imports:
             plan.add_import(module, name)
         return True
@@ -193,16 +187,29 @@ def _sqlmodel_text(context: RuleContext, column):
     return fix
 
 
+def _with_value(code: str):
+    """An annotated assignment (`bio: str`, `bio: str = ""`) given the value `code`, in LibCST's tree."""
+
+    def rebuilt(assignment):
+        import libcst as cst  # only where the file is rewritten
+
+        return assignment.with_changes(
+            value=cst.parse_expression(code),
+            equal=assignment.equal if assignment.value is not None else cst.AssignEqual(),
+        )
+
+    return rebuilt
+
+
 def _to_text(context: RuleContext, type_call, replacement: str):
     func = type_call.func if hasattr(type_call, "func") else type_call
     # Whatever else String() was given stays: String(200, collation="NOCASE") -> Text(collation="NOCASE")
     kept = []
-    if isinstance(type_call, cst.Call):
-        positional = [a.value for a in type_call.args if a.keyword is None]
+    if isinstance(type_call, ast.Call):
+        positional = type_call.args
         if len(positional) > 1:
-            kept.append(f"collation={cst.Module([]).code_for_node(positional[1])}")
-        kept += [cst.Module([]).code_for_node(a).rstrip(", ") for a in type_call.args
-                 if a.keyword is not None and a.keyword.value != "length"]
+            kept.append(f"collation={context.source.segment(positional[1])}")
+        kept += [context.source.segment(k) for k in type_call.keywords if k.arg not in (None, "length")]
 
     def fix(plan) -> bool:
         imports: list[tuple[str, str]] = []

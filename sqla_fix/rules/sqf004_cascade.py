@@ -43,12 +43,12 @@ so this is what the ORM would have done). ``ON DELETE`` needs ``PRAGMA foreign_k
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterator
-
-import libcst as cst
 
 from ..names import prefix_of
 from ..picture import ClassKind, ModelClass, RelationshipFact, keyword_flag
+from ..syntax import arguments_in_order, keywords_of, literal_string, positional_of
 from .base import UNSAFE, Finding, Invalid, Rule, RuleContext, Valid
 from .schema import (
     all_columns, foreign_keys_to, head_noun_matches, key_tables, named_columns, owner_table, sqlmodel_at_least,
@@ -156,7 +156,7 @@ class ParentWithoutCascade(Rule):
                           "in this file: cannot check its foreign key; not fixed")
             return
         write_only = relationship.collection == "write_only"
-        quote = _quote(relationship.call)
+        quote = _quote(context, relationship.call)
 
         def make_fix(declaring, fk_column):
             fk = fk_column.foreign_keys[0]
@@ -193,7 +193,7 @@ class ParentWithoutCascade(Rule):
         flaw = (f"Write-only many-to-many {where} cannot be loaded to delete its link rows: "
                 f"session.delete() of a `{model.name}` raises")
         secondary = relationship.keywords["secondary"]
-        name = secondary.value if isinstance(secondary, cst.Name) else _literal(secondary)
+        name = secondary.id if isinstance(secondary, ast.Name) else _literal(secondary)
         table = next((t for t in context.facts.tables.values() if name in (t.variable, t.name)), None)
         parent_table = owner_table(context.picture, model)
         keys = [
@@ -209,7 +209,7 @@ class ParentWithoutCascade(Rule):
         if any(fk.ondelete and fk.ondelete.upper() != "CASCADE" for fk in keys):
             return Finding(self.code, relationship.statement,
                            f"{flaw}; the link table's keys have another ondelete: not fixed")
-        quote = _quote(relationship.call)
+        quote = _quote(context, relationship.call)
 
         def fix(plan) -> bool:
             plan.add_keyword(relationship.call, "passive_deletes", "True")
@@ -234,16 +234,16 @@ class ParentWithoutCascade(Rule):
         if collection_name is None:
             if context.resolver.call_name(backref) != "sa.backref":
                 return
-            backref_keywords = {a.keyword.value: a.value for a in backref.args if a.keyword}
+            backref_keywords = keywords_of(backref)
             if keyword_flag(backref_keywords, "uselist") is False or keyword_flag(backref_keywords, "viewonly"):
                 return
             if "cascade" in backref_keywords or "secondary" in backref_keywords:
                 return
-            positional = [a.value for a in backref.args if a.keyword is None]
+            positional = positional_of(backref)
             collection_name = _literal(positional[0]) if positional else None
             backref_call = backref
         where = f"`{parent.name}.{collection_name}` (backref of `{child.name}.{relationship.name}`)"
-        quote = _quote(relationship.call)
+        quote = _quote(context, relationship.call)
 
         def make_fix(_declaring, _fk_column):
             def fix(plan) -> bool:
@@ -254,7 +254,7 @@ class ParentWithoutCascade(Rule):
                 spelled = context.spelling.sqlalchemy("backref", prefix_of(relationship.call.func), imports)
                 if spelled is None:
                     return False
-                plan.replace(backref, f"{spelled}({cst.Module([]).code_for_node(backref)}, "
+                plan.replace(backref, f"{spelled}({context.source.segment(backref)}, "
                                       f"cascade={quote}{CASCADE}{quote})")
                 for module, name in imports:
                     plan.add_import(module, name)
@@ -272,7 +272,7 @@ class ParentWithoutCascade(Rule):
         named = named_columns(relationship.keywords.get("foreign_keys"))
         verdict = self._verdict(context, parent, child, named)
         join = relationship.keywords.get("primaryjoin")
-        if join is not None and "deleted" in cst.Module([]).code_for_node(join).lower():
+        if join is not None and "deleted" in ast.unparse(join).lower():
             verdict = "its join condition filters soft-deleted rows: the rows are kept on purpose"
         fix = verdict if isinstance(verdict, str) else make_fix(*verdict)
         if isinstance(fix, str):
@@ -393,7 +393,7 @@ def _nullable_sibling_owner(context, child: ModelClass, column) -> str | None:
     return None
 
 
-def _sqlmodel_cascade(plan, call: cst.Call, quote: str) -> None:
+def _sqlmodel_cascade(plan, call: ast.Call, quote: str) -> None:
     """`cascade_delete=True` (SQLModel 0.0.21 and later, which makes it "all, delete-orphan"), else the
     SQLAlchemy keyword through `sa_relationship_kwargs`."""
     if sqlmodel_supports_cascade_delete():
@@ -407,21 +407,19 @@ def sqlmodel_supports_cascade_delete() -> bool:
 
 
 def _literal(node) -> str | None:
-    if isinstance(node, cst.SimpleString):
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    return None
+    return literal_string(node)
 
 
-def _quote(call: cst.Call) -> str:
+def _quote(context: RuleContext, call: ast.Call) -> str:
     """The quote character the call already uses for its strings, in its own arguments or nested calls
     (`backref('tags')`); double by default."""
     pending = [call]
     while pending:
         current = pending.pop(0)
-        for arg in current.args:
-            if isinstance(arg.value, cst.SimpleString):
-                return "'" if arg.value.quote.startswith("'") else '"'
-            if isinstance(arg.value, cst.Call):
-                pending.append(arg.value)
+        for argument in arguments_in_order(current):
+            value = argument.value
+            if isinstance(value, ast.Constant) and isinstance(value.value, (str, bytes)):
+                return "'" if context.source.segment(value).lstrip("rRbBuU").startswith("'") else '"'
+            if isinstance(value, ast.Call):
+                pending.append(value)
     return '"'

@@ -47,15 +47,15 @@ used is not its row's). Where most of the project's tables name their timestamps
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import Counter
 from collections.abc import Iterator
 
-import libcst as cst
-
 from ..names import prefix_of
 from ..picture import ColumnFact, ModelClass, Style, TableFact
 from .base import UNSAFE, Finding, Invalid, Rule, RuleContext, Valid
+from ..syntax import arguments_in_order, is_constant
 from .schema import all_columns, head_noun_matches, sqlmodel_at_least, unknown_definition
 
 TIMESTAMPS = ("created_at", "updated_at")
@@ -113,7 +113,7 @@ def _is_now(value) -> bool:
     insert."""
     if value is None:
         return False
-    code = cst.Module([]).code_for_node(value).lower()
+    code = ast.unparse(value).lower()
     return any(word in code for word in ("now", "current_timestamp", "today", "getdate", "sysdate"))
 
 
@@ -135,9 +135,8 @@ def _naive_times(context: RuleContext, owner) -> str | None:
 
 def _aware(column: ColumnFact) -> bool:
     call = column.type_call if column.type_call is not None else column.keywords.get("sa_type")  # SQLModel
-    if isinstance(call, cst.Call):
-        return any(a.keyword is not None and a.keyword.value == "timezone"
-                   and not (isinstance(a.value, cst.Name) and a.value.value == "False") for a in call.args)
+    if isinstance(call, ast.Call):
+        return any(keyword.arg == "timezone" and not is_constant(keyword.value, False) for keyword in call.keywords)
     return False
 
 
@@ -443,16 +442,13 @@ def _add_to_class(context: RuleContext, model: ModelClass, missing: list[str]):
         imports: list[tuple[str, str]] = []
         columns = list(model.columns.values())
         prefix = _column_prefix(columns)
-        body = model.node.body
-        statements = getattr(body, "body", ())
+        statements = model.node.body
         anchor = model.last_column_statement or (statements[-1] if statements else None)
-        if anchor is None or not hasattr(body, "indent"):
+        if anchor is None or anchor.lineno == model.node.lineno:  # `class A(Base): pass`: no block to extend
             return False
-        unit = context.module.default_indent
-        indent = body.indent if body.indent is not None else unit
-        where = context.positions.get(anchor)
-        if where is not None:  # the body's own indentation, the class's included (a class nested in a block)
-            indent = _leading_whitespace(context.lines[where.start.line - 1])
+        unit = context.indent_unit
+        # the body's own indentation, the class's included (a class nested in a block)
+        indent = _leading_whitespace(context.lines[anchor.lineno - 1])
         codes = []
         for name in missing:
             spelled = _class_column(context, model, name, prefix, imports)
@@ -478,17 +474,25 @@ def _argument_indentation(context: RuleContext, table: TableFact) -> tuple[str, 
 
     (None for the relative part when the arguments do not stand one per line.)
     """
-    last = context.positions[table.call.args[-1]].start.line
-    if last == context.positions[table.call].start.line:
+    last = arguments_in_order(table.call)[-1].node.lineno
+    if last == table.call.lineno:
         return "", None
     indent = _leading_whitespace(context.lines[last - 1])
-    statement = _leading_whitespace(context.lines[context.positions[table.statement].start.line - 1])
+    statement = _leading_whitespace(context.lines[table.statement.lineno - 1])
     return indent, indent[len(statement):]
 
 
-def _add_to_table(context: RuleContext, table: TableFact, missing: list[str]):
-    from libcst import Comma
+def _trailing_comma(context: RuleContext, call: ast.Call) -> bool:
+    """`Table(..., Column(...),)`: a comma after the last argument (comments aside)."""
+    last = arguments_in_order(call)[-1].node
+    (line, column), (end_line, end_column) = context.source.end(last), context.source.end(call)
+    between = [context.lines[number - 1] for number in range(line, end_line + 1)]
+    between[-1] = between[-1][: end_column - 1]
+    between[0] = between[0][column:]
+    return any("," in text.split("#", 1)[0] for text in between)
 
+
+def _add_to_table(context: RuleContext, table: TableFact, missing: list[str]):
     def fix(plan) -> bool:
         imports: list[tuple[str, str]] = []
         prefix = _column_prefix(table.columns.values())
@@ -504,9 +508,8 @@ def _add_to_table(context: RuleContext, table: TableFact, missing: list[str]):
             if relative is None:  # the Table's arguments share one line: so does the new one
                 code = f"{column}({', '.join(arguments)})"
             else:
-                comma = 1 if isinstance(table.call.args[-1].comma, Comma) else 0  # the new one gets one too
-                code = _layout(column, arguments, indent, context.module.default_indent, context.config.line_length,
-                               comma)
+                comma = 1 if _trailing_comma(context, table.call) else 0  # the new one gets one too
+                code = _layout(column, arguments, indent, context.indent_unit, context.config.line_length, comma)
                 code = code.replace("\n", "\n" + relative)
             plan.add_argument(table.call, code)
         for module, name in imports:
