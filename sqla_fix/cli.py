@@ -26,11 +26,15 @@ def _codes(values: tuple[str, ...]) -> list[str]:
     return [code.strip().upper() for value in values for code in value.split(",") if code.strip()]
 
 
-def _config(paths: tuple[Path, ...], select, ignore, config_file, unsafe_fixes: bool | None = None) -> Config:
+def _config(paths: tuple[Path, ...], select, ignore, config_file, unsafe_fixes: bool | None = None,
+            jobs: int | None = None, no_cache: bool = False) -> Config:
     try:
         config = load_config(list(paths), config_file)
     except ConfigError as error:
         raise click.UsageError(str(error)) from error
+    if jobs is not None:
+        config.jobs = jobs
+    config.cache = not no_cache
     if select:
         config.select = _codes(select)
     config.ignore = [*config.ignore, *_codes(ignore)]
@@ -68,6 +72,10 @@ _unsafe_fixes = click.option(
     help="Also apply fixes that change behaviour (NOT NULL rejects inserts, a cascade deletes rows); "
     "default: unsafe-fixes in [tool.sqla-fix], else off.",
 )
+_jobs = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+                     help="Worker processes for per-file work (default: one per core); the output is the same.")
+_no_cache = click.option("--no-cache", is_flag=True,
+                         help="Neither read nor write the cache (.sqla_fix_cache/ at the project root, or cache-dir).")
 _config_option = click.option(
     "--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="pyproject.toml to read [tool.sqla-fix] from (default: the nearest one).",
@@ -90,9 +98,11 @@ def main() -> None:
     help="text: path:line:col: CODE message; json: a list of objects; github: workflow annotations.",
 )
 @_unsafe_fixes
-def check(paths, select, ignore, config_file, output_format, unsafe_fixes) -> None:
+@_jobs
+@_no_cache
+def check(paths, select, ignore, config_file, output_format, unsafe_fixes, jobs, no_cache) -> None:
     """Report findings as `path:line:col: CODE [kind of fix] message`; exit 1 if there are any."""
-    config = _config(paths, select, ignore, config_file, unsafe_fixes)
+    config = _config(paths, select, ignore, config_file, unsafe_fixes, jobs, no_cache)
     results = run(list(paths), config, fixing=False)
     had_errors = _report_errors(results)
     findings = [finding for result in results for finding in result.findings]
@@ -118,10 +128,12 @@ def check(paths, select, ignore, config_file, output_format, unsafe_fixes) -> No
 @click.option("--diff", is_flag=True, help="Print the changes as a unified diff; write nothing.")
 @click.option("--exit-non-zero-on-fix", is_flag=True, help="Exit 1 when any file was rewritten.")
 @_unsafe_fixes
-def fix(paths, select, ignore, config_file, diff, exit_non_zero_on_fix, unsafe_fixes) -> None:
+@_jobs
+@_no_cache
+def fix(paths, select, ignore, config_file, diff, exit_non_zero_on_fix, unsafe_fixes, jobs, no_cache) -> None:
     """Rewrite the files in place with the safe fixes (and the unsafe ones, with --unsafe-fixes);
     report what is not fixed."""
-    config = _config(paths, select, ignore, config_file, unsafe_fixes)
+    config = _config(paths, select, ignore, config_file, unsafe_fixes, jobs, no_cache)
     results = run(list(paths), config)
     changed = [result for result in results if result.changed and not result.error]
     if diff:

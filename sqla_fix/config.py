@@ -65,6 +65,17 @@ class Config:
     line_length: int = 88  # for the columns we add; [tool.ruff] or [tool.black] line-length when set
     max_file_size: int = 1_000_000  # bytes: larger files are generated, not written by hand; reported, not fixed
     unsafe_fixes: bool = False  # also apply the fixes that change behaviour (NOT NULL, cascades)
+    cache_dir: str | None = None  # where the cache lives (relative to the configuration's directory)
+    # How the run is made, not what it decides: never part of the cache's key.
+    jobs: int = 0  # worker processes for per-file work; 0: one per core
+    cache: bool = True  # read and write the cache
+
+    def fingerprint(self) -> str:
+        """A digest of everything that decides what a run reports and fixes (the cache's key)."""
+        import hashlib
+
+        decided = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _HOW}
+        return hashlib.blake2b(repr(sorted(decided.items())).encode(), digest_size=8).hexdigest()
 
     def enabled(self, code: str) -> bool:
         if self.select and not any(code.startswith(prefix) for prefix in self.select):
@@ -75,13 +86,15 @@ class Config:
     def from_table(cls, table: dict) -> "Config":
         """Keys as in pyproject (`prose-names`); `extend-<key>` adds to the default list."""
         config = cls()
-        scalars = {"line-length": int, "max-file-size": int, "unsafe-fixes": bool}
-        known = {f.name.replace("_", "-"): f.name for f in fields(cls) if f.name.replace("_", "-") not in scalars}
+        scalars = {"line-length": int, "max-file-size": int, "unsafe-fixes": bool, "cache-dir": str}
+        known = {f.name.replace("_", "-"): f.name for f in fields(cls)
+                 if f.name.replace("_", "-") not in scalars and f.name not in _HOW}
         for key, value in table.items():
             if key in scalars:
                 wanted = scalars[key]
                 if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
-                    raise ConfigError(f"{key} must be {'true or false' if wanted is bool else 'an integer'}")
+                    expected = {bool: "true or false", int: "an integer", str: "a string"}[wanted]
+                    raise ConfigError(f"{key} must be {expected}")
                 setattr(config, key.replace("-", "_"), value)
                 continue
             extend = key.startswith("extend-")
@@ -95,6 +108,9 @@ class Config:
         config.select = [code.upper() for code in config.select]
         config.ignore = [code.upper() for code in config.ignore]
         return config
+
+
+_HOW = frozenset({"jobs", "cache", "cache_dir"})
 
 
 class ConfigError(Exception):
@@ -120,6 +136,8 @@ def load_config(paths: list[Path], config_file: Path | None = None) -> Config:
         raise ConfigError(f"{pyproject}: {error}") from error
     tools = data.get("tool", {})
     config = Config.from_table(tools.get("sqla-fix", {}))
+    if config.cache_dir is not None:
+        config.cache_dir = str((pyproject.parent / config.cache_dir).resolve())
     if "line-length" not in tools.get("sqla-fix", {}):
         for formatter in ("ruff", "black"):
             length = tools.get(formatter, {}).get("line-length")

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cache import DEFAULT_DIRECTORY, FileCache
 from .collect import ModuleCollector
 from .config import Config
 from .edits import EditPlan
@@ -31,9 +32,10 @@ from .rewrite import rewrite
 from .spelling import Spelling
 from .suppression import Suppressions
 from .usage import ProjectUsage
+from .workers import default_jobs
 SKIPPED_DIRECTORIES = {
     ".git", ".hg", ".svn", "__pycache__", "node_modules", ".venv", "venv", ".env", "env", ".tox", ".nox",
-    "build", "dist", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache", "site-packages", "__pypackages__",
+    "build", "dist", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".sqla_fix_cache", "site-packages", "__pypackages__",
 }
 _MAX_PASSES = 3
 
@@ -480,7 +482,12 @@ def _run(paths: list[Path], config: Config, fixing: bool) -> list[FileResult]:
     picture = Picture([file.facts for file in loader.loaded.values() if file.facts is not None])
     # every file of each project, the run's own targets that declare no models (services, schemas) too;
     # each project is read on its own: one's code says nothing about another's columns
-    usages = {root: _project_usage(picture, paths, config) for root, paths in loader.files_by_root.items()}
+    caches = {root: _usage_cache(root, config) for root in loader.files_by_root}
+    usages = {root: _project_usage(picture, paths, config, caches[root])
+              for root, paths in loader.files_by_root.items()}
+    for cache in caches.values():
+        if cache is not None:
+            cache.save()
     targets_read = [f for f in target_files if f.path not in failed]
     histories = {
         root: MigrationHistory.read(paths, {name.split(".")[0] for (other, name) in loader.context if other == root}
@@ -489,6 +496,13 @@ def _run(paths: list[Path], config: Config, fixing: bool) -> list[FileResult]:
     }
     results += process(targets_read, picture, loader.project, config, fixing, usages, histories)
     return results + skipped
+
+
+def _usage_cache(root: Path, config: Config) -> FileCache | None:
+    if not config.cache:
+        return None
+    directory = Path(config.cache_dir) if config.cache_dir else root / DEFAULT_DIRECTORY
+    return FileCache(directory, config.fingerprint(), "usage")
 
 
 _LIBRARY_HOPS = 4  # a base's base's base... from installed libraries
@@ -519,7 +533,7 @@ def _read_library_bases(loader: _Loader, failed: set[Path]) -> bool:
     return read_any
 
 
-def _project_usage(picture: Picture, files: list[Path], config: Config) -> ProjectUsage:
+def _project_usage(picture: Picture, files: list[Path], config: Config, cache: FileCache | None) -> ProjectUsage:
     """How the project's code (every file of it, whatever the run was given) uses the names the rules ask
     about: foreign keys, relationships and length-limited strings of the mapped classes."""
     attributes: set[str] = set()
@@ -535,7 +549,8 @@ def _project_usage(picture: Picture, files: list[Path], config: Config) -> Proje
                 # a SQLModel `body: str` is VARCHAR too: another schema's `Field(max_length=50)` limits it
                 if c.foreign_keys or c.type_length is not None or c.length_named is not None or c.type_name == "str"
             )
-    return ProjectUsage.scan(files, attributes, classes, max_file_size=config.max_file_size)
+    return ProjectUsage.scan(files, attributes, classes, max_file_size=config.max_file_size, cache=cache,
+                             jobs=config.jobs or default_jobs())
 
 
 def write_result(result: FileResult) -> str | None:

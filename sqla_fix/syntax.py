@@ -186,11 +186,15 @@ class ModuleScope:
                     self._walk(block)
 
     def qualified(self, node: ast.AST | None) -> list[QName]:
-        """The qualified names of a name or a chain of attributes on one."""
+        """The qualified names of a name or a chain of attributes on one. As for LibCST, a call is named
+        by what it calls and a subscript by what it subscripts (`typing.Generic[T]` is `typing.Generic`)."""
         attributes = []
-        while isinstance(node, ast.Attribute):
-            attributes.append(node.attr)
-            node = node.value
+        while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+            if isinstance(node, ast.Attribute):
+                attributes.append(node.attr)
+                node = node.value
+            else:
+                node = node.func if isinstance(node, ast.Call) else node.value
         if not isinstance(node, ast.Name):
             return []
         suffix = "".join(f".{attribute}" for attribute in reversed(attributes))

@@ -72,9 +72,12 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from .project import project_root
+
+if TYPE_CHECKING:
+    from .cache import FileCache
 
 __all__ = ["ProjectUsage", "Sign", "clear_cache"]
 
@@ -117,6 +120,7 @@ _FORM_FRAMEWORKS = re.compile(
     rb"^\s*(?:from|import)\s+(flask_appbuilder|flask_admin|sqladmin|starlette_admin|wtforms_alchemy|"
     rb"wtforms_sqlalchemy)\b", re.MULTILINE
 )
+_FORM_LIBRARIES = (b"flask_appbuilder", b"flask_admin", b"sqladmin", b"starlette_admin", b"wtforms_")
 _SQL_NULL = re.compile(
     r"""\b([A-Za-z_]\w*)["`\]]?\s+IS\s+(?:NOT\s+)?NULL\b|\b([A-Za-z_]\w*)["`\]]?\s*=\s*NULL\b""",
     re.IGNORECASE,
@@ -950,6 +954,18 @@ def _read(data: bytes, path: Path) -> _FileFacts | None:
     digest = hashlib.blake2b(data, digest_size=20).digest()
     if digest in _CACHE:
         return _CACHE[digest]
+    facts = _read_content(data, path)
+    _remember(digest, facts)
+    return facts
+
+
+def _remember(digest: bytes, facts: _FileFacts | None) -> None:
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[digest] = facts
+
+
+def _read_content(data: bytes, path: Path) -> _FileFacts | None:
     facts: _FileFacts | None
     try:
         with warnings.catch_warnings():
@@ -962,10 +978,46 @@ def _read(data: bytes, path: Path) -> _FileFacts | None:
             facts.nones = _nones(tree)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         facts = None
-    if len(_CACHE) >= _CACHE_SIZE:
-        _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[digest] = facts
     return facts
+
+
+def _read_batch(batch: list[tuple[bytes, str]]) -> list[_FileFacts | None]:
+    """The facts of several contents (in a worker process)."""
+    return [_read_content(data, Path(path)) for data, path in batch]
+
+
+def _trie_pattern(words: list[bytes]) -> bytes:
+    """One regular expression matching any of `words`, as a trie (`team_(?:id|name)`): Python's
+    regular expressions try the alternatives of a flat `a|b|c` one by one at every position."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for byte in word:
+            node = node.setdefault(byte, {})
+        node[None] = True
+
+    def pattern(node: dict) -> bytes:
+        branches = [re.escape(bytes([byte])) + pattern(node[byte]) for byte in sorted(k for k in node if k is not None)]
+        if not branches:
+            return b""
+        if None in node:  # a word ends here: what follows is optional (a match of the shorter word)
+            return b"(?:" + b"|".join(branches) + b")?"
+        return branches[0] if len(branches) == 1 else b"(?:" + b"|".join(branches) + b")"
+
+    return pattern(trie)
+
+
+_BATCH = 64  # contents per task: few enough round trips, enough tasks to share between workers
+
+
+def _read_all(contents: list[tuple[bytes, str]], jobs: int) -> list[_FileFacts | None]:
+    """The facts of every content, in order: in `jobs` worker processes where there are enough to share."""
+    if jobs <= 1 or len(contents) < 2 * _BATCH:
+        return _read_batch(contents)
+    from .workers import map_in_processes
+
+    batches = [contents[start : start + _BATCH] for start in range(0, len(contents), _BATCH)]
+    return [facts for batch in map_in_processes(_read_batch, batches, jobs) for facts in batch]
 
 
 def _in_versions_directory(resolved: Path) -> bool:
@@ -1002,6 +1054,8 @@ class ProjectUsage:
         self._attributes = frozenset(attributes)
         self._classes = frozenset(classes)
         self._bases: dict[str, set[str]] = defaultdict(set)
+        self._ancestry: dict[str, frozenset[str]] = {}
+        self._models_in: dict[str, list[str]] = {}  # schema class -> the model names in its name
         # Indexes, so that a query reads only what is about its names.
         self._uses: dict[str, list[tuple[Path, _Use]]] = defaultdict(list)
         self._constructs: dict[str, list[tuple[Path, _FileFacts, _Construct]]] = defaultdict(list)
@@ -1048,14 +1102,18 @@ class ProjectUsage:
         classes: Collection[str],
         *,
         max_file_size: int | None = None,
+        cache: "FileCache | None" = None,
+        jobs: int = 1,
     ) -> ProjectUsage:
         """Read `files` for evidence about `attributes` (every key and relationship name that will be
         asked about) of `classes` (the models asked about, and best every other model too: a
         comparison on another model named here is not evidence for this one)."""
         names = sorted({n for n in (*attributes, *classes) if n}, key=len, reverse=True)
-        needle = re.compile(b"|".join(re.escape(n.encode()) for n in names)) if names else None
+        needle = re.compile(_trie_pattern([n.encode() for n in names])) if names else None
         seen: set[Path] = set()
-        held: list[tuple[Path, _FileFacts]] = []
+        read: list[tuple[Path, bytes]] = []  # the files to read facts from, with their contents' digests
+        facts_of: dict[bytes, _FileFacts | None] = {}
+        pending: dict[bytes, tuple[bytes, str]] = {}
         serializer: Sign | None = None
         forms: Sign | None = None
         for path in files:
@@ -1078,14 +1136,30 @@ class ProjectUsage:
             if serializer is None and (found := _ROW_SERIALIZER.search(data)) is not None:
                 line = data.count(b"\n", 0, found.start()) + 1
                 serializer = Sign(path, line, f"`{found.group().decode(errors='replace')}`", "serializer")
-            if forms is None and (found := _FORM_FRAMEWORKS.search(data)) is not None:
+            if forms is None and any(name in data for name in _FORM_LIBRARIES) and (
+                found := _FORM_FRAMEWORKS.search(data)
+            ) is not None:
                 line = data.count(b"\n", 0, found.start()) + 1
                 forms = Sign(path, line, f"`{found.group().decode(errors='replace')}`", "forms")
             if not needle.search(data):
                 continue
-            facts = _read(data, path)
-            if facts is not None:
-                held.append((path, facts))
+            key = hashlib.blake2b(data, digest_size=20).digest()
+            read.append((path, key))
+            if key in facts_of or key in pending:
+                continue
+            if key in _CACHE:
+                facts_of[key] = _CACHE[key]
+            elif cache is not None and key in cache:
+                facts_of[key] = cache.get(key)
+            else:
+                pending[key] = (data, str(path))
+        for key, facts in zip(pending, _read_all(list(pending.values()), jobs), strict=True):
+            facts_of[key] = facts
+            if cache is not None:
+                cache.put(key, facts)
+        for key, facts in facts_of.items():
+            _remember(key, facts)
+        held = [(path, facts_of[key]) for path, key in read if facts_of[key] is not None]
         usage = cls(held, attributes, classes)
         usage.row_serializer = serializer
         usage.form_framework = forms
@@ -1093,19 +1167,21 @@ class ProjectUsage:
 
     # -- queries -----------------------------------------------------------------------------------
 
+    def _ancestors(self, name: str) -> frozenset[str]:
+        """`name` and every class it inherits from, by name (computed once per name: queries ask often)."""
+        known = self._ancestry.get(name)
+        if known is None:
+            pending, seen = [name], set()
+            while pending:
+                current = pending.pop()
+                if current not in seen:
+                    seen.add(current)
+                    pending.extend(self._bases.get(current, ()))
+            known = self._ancestry[name] = frozenset(seen)
+        return known
+
     def _is_a(self, name: str | None, ancestor: str) -> bool:
-        if name is None:
-            return False
-        pending, seen = [name], set()
-        while pending:
-            current = pending.pop()
-            if current == ancestor:
-                return True
-            if current in seen:
-                continue
-            seen.add(current)
-            pending.extend(self._bases.get(current, ()))
-        return False
+        return name is not None and ancestor in self._ancestors(name)
 
     def _related(self, owner: str | None, class_name: str) -> bool:
         """`owner` is the model, a subclass of it, or a base it inherits the key from."""
@@ -1221,7 +1297,7 @@ class ProjectUsage:
 
     def _schema_signs(self, class_name: str, attribute: str) -> Iterator[Sign]:
         for path, fact in self._schemas:
-            if fact.name in self._classes or any(self._is_a(fact.name, model) for model in self._classes):
+            if self._ancestors(fact.name) & self._classes:
                 continue  # a model, or a subclass of one
             if self._model_of(fact.name, class_name) != class_name:
                 continue
@@ -1236,5 +1312,9 @@ class ProjectUsage:
     def _model_of(self, schema: str, class_name: str) -> str | None:
         """The model a schema class is named after: the longest model name in it (`TeamInviteCreate`
         is `TeamInvite`'s when both `Invite` and `TeamInvite` are models)."""
-        found = [m for m in {*self._classes, class_name} if _matches_model(schema, m) != -1]
+        found = self._models_in.get(schema)
+        if found is None:
+            found = self._models_in[schema] = [m for m in self._classes if _matches_model(schema, m) != -1]
+        if class_name not in self._classes and _matches_model(schema, class_name) != -1:
+            found = [*found, class_name]
         return max(found, key=len, default=None)
