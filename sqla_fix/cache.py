@@ -27,50 +27,50 @@ def digest(data: bytes) -> bytes:
 
 
 class FileCache:
-    """Per-file facts of one kind (`usage`), loaded once, written back once at the end of a run."""
+    """Per-file facts of one kind (`usage`): one small file per content, read only when asked for, written
+    at the end of a run (a one-file run reads the entries of the files it needs, not the whole cache)."""
 
     def __init__(self, directory: Path | None, fingerprint: str, kind: str):
-        self.path = directory / f"{__version__}-{fingerprint}" / f"{kind}.pickle" if directory else None
-        self._entries: dict[bytes, object] = {}
-        self._used: set[bytes] = set()
-        self._dirty = False
-        if self.path is not None and self.path.is_file():
-            try:
-                with self.path.open("rb") as handle:
-                    loaded = pickle.load(handle)
-                if isinstance(loaded, dict):
-                    self._entries = loaded
-            except Exception:  # a damaged or foreign cache file is only a cold run
-                self._entries = {}
+        self.directory = directory / f"{__version__}-{fingerprint}" / kind if directory else None
+        self.root = directory
+        self._new: dict[bytes, object] = {}
+
+    def _entry(self, key: bytes) -> Path:
+        name = key.hex()
+        return self.directory / name[:2] / name[2:]
 
     def get(self, key: bytes, default=None):
-        if key in self._entries:
-            self._used.add(key)
-            return self._entries[key]
-        return default
-
-    def __contains__(self, key: bytes) -> bool:
-        return key in self._entries
+        if key in self._new:
+            return self._new[key]
+        if self.directory is None:
+            return default
+        try:
+            with self._entry(key).open("rb") as handle:
+                return pickle.load(handle)
+        except FileNotFoundError:
+            return default
+        except Exception:  # a damaged or foreign entry is only a cold read
+            return default
 
     def put(self, key: bytes, value: object) -> None:
-        self._entries[key] = value
-        self._used.add(key)
-        self._dirty = True
+        self._new[key] = value
 
     def save(self) -> None:
-        """Keep the entries this run used (files that no longer exist drop out), atomically."""
-        if self.path is None or (not self._dirty and self._used == set(self._entries)):
+        """Write the entries this run made, each atomically (a run interrupted leaves whole entries)."""
+        if self.directory is None or not self._new:
             return
-        kept = {key: self._entries[key] for key in self._used}
         try:
-            prepare(self.path.parent.parent)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(dir=self.path.parent, suffix=".tmp")
-            with os.fdopen(descriptor, "wb") as handle:
-                pickle.dump(kept, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.path)
+            prepare(self.root)
+            for key, value in self._new.items():
+                entry = self._entry(key)
+                entry.parent.mkdir(parents=True, exist_ok=True)
+                descriptor, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
+                with os.fdopen(descriptor, "wb") as handle:
+                    pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(temporary, entry)
         except OSError:
             pass  # a read-only checkout: the run is only slower next time
+        self._new.clear()
 
 
 def prepare(directory: Path) -> None:

@@ -68,7 +68,7 @@ class Config:
     cache_dir: str | None = None  # where the cache lives (relative to the configuration's directory)
     # How the run is made, not what it decides: never part of the cache's key.
     jobs: int = 0  # worker processes for per-file work; 0: one per core
-    cache: bool = True  # read and write the cache
+    cache: bool = False  # read and write the cache (the command line's default; off for the library)
 
     def fingerprint(self) -> str:
         """A digest of everything that decides what a run reports and fixes (the cache's key)."""

@@ -9,75 +9,17 @@ statement, so that a formatter-clean file stays clean; the user's own layouts ar
 
 from __future__ import annotations
 
-import ast
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from .locate import Range as CodeRange
 
-if TYPE_CHECKING:
-    from .locate import Locator
-
 # Keywords we add, in the order a reader expects them after the user's own.
 _KEYWORD_ORDER = ["nullable", "index", "ondelete", "cascade", "cascade_delete", "passive_deletes"]
-
-
-@dataclass
-class EditPlan:
-    """The edits the rules ask for, named by the `ast` nodes of the facts; LibCST sees them only when the
-    file is rewritten (`realize`), so that deciding a fix never needs LibCST's tree."""
-
-    keywords: dict[ast.Call, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
-    replacements: dict[ast.AST, str | Callable[[cst.CSTNode], cst.CSTNode]] = field(default_factory=dict)
-    statements_after: dict[ast.stmt, list[str]] = field(default_factory=lambda: defaultdict(list))
-    arguments: dict[ast.Call, list[str]] = field(default_factory=lambda: defaultdict(list))
-    imports: list[tuple[str, str]] = field(default_factory=list)
-
-    def add_keyword(self, call: ast.Call, name: str, value: str) -> None:
-        """Ask for `name=value` on `call`, once: two fixes may want the same keyword on one call."""
-        if any(keyword.arg == name for keyword in call.keywords):
-            return
-        if any(existing == name for existing, _ in self.keywords.get(call, ())):
-            return
-        self.keywords[call].append((name, value))
-
-    def replace(self, node: ast.AST, new: str | Callable[[cst.CSTNode], cst.CSTNode]) -> None:
-        """`node` becomes the code `new`, or what `new(LibCST's node)` makes of it."""
-        self.replacements[node] = new
-
-    def add_statement_after(self, anchor: ast.stmt, code: str) -> None:
-        self.statements_after[anchor].append(code)
-
-    def add_argument(self, call: ast.Call, code: str) -> None:
-        self.arguments[call].append(code)
-
-    def add_import(self, module: str, name: str) -> None:
-        if (module, name) not in self.imports:
-            self.imports.append((module, name))
-
-    def __bool__(self) -> bool:
-        return bool(self.keywords or self.replacements or self.statements_after or self.arguments or self.imports)
-
-    def realize(self, locator: "Locator") -> "CstEdits":
-        """The same edits on LibCST's tree of the file."""
-        edits = CstEdits(imports=list(self.imports))
-        for call, keywords in self.keywords.items():
-            target = locator.node(call)
-            for name, value in keywords:
-                edits.keywords[target].append((name, cst.parse_expression(value)))
-        for node, new in self.replacements.items():
-            target = locator.node(node)
-            edits.replacements[target] = cst.parse_expression(new) if isinstance(new, str) else new(target)
-        for anchor, codes in self.statements_after.items():
-            edits.statements_after[locator.statement(anchor)].extend(cst.parse_statement(code) for code in codes)
-        for call, codes in self.arguments.items():
-            edits.arguments[locator.node(call)].extend(cst.parse_expression(code) for code in codes)
-        return edits
 
 
 @dataclass

@@ -18,13 +18,13 @@ from pathlib import Path
 from .cache import DEFAULT_DIRECTORY, FileCache
 from .collect import ModuleCollector
 from .config import Config
-from .edits import EditPlan
+from .plan import EditPlan
 from .history import MigrationHistory
 from .libraries import library_module
 from .migrations import imports_alembic, in_versions_directory
 from .names import Resolver
 from .picture import ModuleFacts, Picture
-from .project import Project, module_name, project_root
+from .project import Project, forget_resolved, module_name, project_root, resolved
 from .read import LoadedFile, LoadError, may_define_models, parse, read
 from .rules import RULES, RuleContext
 from .rules.base import SAFE
@@ -104,7 +104,7 @@ def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]
             errors.append((path, "no such file or directory"))
     unique: dict[Path, Path] = {}
     for path in files:
-        target = path.resolve()
+        target = resolved(path)
         if path.is_symlink() and not any(target == root or root in target.parents for root in inside):
             errors.append((path, "a symbolic link to outside the given paths: not followed"))
             continue
@@ -262,15 +262,15 @@ class _Loader:
         self.project = Project()
         self.loaded: dict[Path, LoadedFile] = {}
         self.results = results
-        self.wanted = {path.resolve() for path in targets}
-        roots = sorted({project_root(path.resolve().parent) for path in targets})
+        self.wanted = {resolved(path) for path in targets}
+        roots = sorted({project_root(resolved(path).parent) for path in targets})
         self.files_by_root: dict[Path, list[Path]] = {root: [] for root in roots}
         for path in discover(roots)[0]:
-            self.files_by_root.setdefault(project_root(path.resolve().parent), []).append(path)
+            self.files_by_root.setdefault(project_root(resolved(path).parent), []).append(path)
         # by (project root, dotted name), as in Project; migration scripts are never context
         self.context = {
             (root, module_name(path)): path for root, paths in self.files_by_root.items() for path in paths
-            if path.resolve() not in self.wanted and not in_versions_directory(path)
+            if resolved(path) not in self.wanted and not in_versions_directory(path)
         }
         self._context_sources: dict[Path, bytes | None] = {}
 
@@ -361,8 +361,9 @@ class _Loader:
         wanted: dict[Path, list[bytes]] = {}
         for root, name in names:
             wanted.setdefault(root, []).append(name.encode())
+        # what the collector reads is `Index(..., Owner.column)` or `Index(..., owner.c.column)`: "Owner."
         return self._load_context_where({
-            root: lambda source, owners=owners: b"Index" in source and any(name in source for name in owners)
+            root: lambda source, owners=owners: b"Index(" in source and any(name + b"." in source for name in owners)
             for root, owners in wanted.items()
         })
 
@@ -422,6 +423,7 @@ def run(paths: list[Path], config: Config, fixing: bool = True) -> list[FileResu
 
 
 def _run(paths: list[Path], config: Config, fixing: bool) -> list[FileResult]:
+    forget_resolved()
     targets, missing = discover(paths)
     results = [FileResult(path, error=reason) for path, reason in missing]
     loader = _Loader(targets, results, config.max_file_size)

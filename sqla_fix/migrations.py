@@ -26,7 +26,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from .project import project_root
+from .project import project_root, resolved
 
 try:
     import tomllib
@@ -76,7 +76,7 @@ def _is_alembic(module: str) -> bool:
 
 def in_versions_directory(path: Path) -> bool:
     """The file lies under the versions directory of a script location (or under a version location)."""
-    path = path.resolve()
+    path = resolved(path)
     root = project_root(path.parent)
     locations, version_locations = script_locations(root)
     for directory in path.parents:

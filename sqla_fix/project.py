@@ -20,6 +20,22 @@ ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 _MAX_HOPS = 20
 
 
+_RESOLVED: dict[Path, Path] = {}
+
+
+def resolved(path: Path) -> Path:
+    """`path.resolve()`, once per path in a run (a run asks it of each file several times)."""
+    found = _RESOLVED.get(path)
+    if found is None:
+        found = _RESOLVED[path] = path.resolve()
+    return found
+
+
+def forget_resolved() -> None:
+    """At the start of a run: links may have changed since the last one."""
+    _RESOLVED.clear()
+
+
 @lru_cache(maxsize=None)
 def project_root(directory: Path) -> Path:
     """The nearest directory at or above `directory` with a pyproject.toml, setup.cfg, setup.py or .git;
@@ -34,7 +50,7 @@ def project_root(directory: Path) -> Path:
 
 
 def module_name(path: Path) -> str:
-    path = path.resolve()
+    path = resolved(path)
     root = project_root(path.parent)
     parts = list(path.relative_to(root).with_suffix("").parts)
     if parts and parts[0] == "src" and len(parts) > 1:

@@ -17,7 +17,7 @@ from pathlib import Path
 from .collect import assignment_kind
 from .names import Resolver
 from .picture import ModuleFacts
-from .project import ModuleIndex, index_bindings, module_name, project_root
+from .project import ModuleIndex, index_bindings, module_name, project_root, resolved
 from .syntax import ModuleScope, SourceText
 
 # A file that mentions none of these cannot define SQLAlchemy models: it is not even parsed.
@@ -88,7 +88,7 @@ def parse(path: Path, source: bytes) -> LoadedFile:
         raise LoadError(f"cannot parse: {error}") from error
     except (RecursionError, MemoryError) as error:
         raise LoadError("cannot parse: nested too deeply") from error
-    index = ModuleIndex(module_name(path), path.name == "__init__.py", root=project_root(path.resolve().parent))
+    index = ModuleIndex(module_name(path), path.name == "__init__.py", root=project_root(resolved(path).parent))
     scope = ModuleScope(tree)
     local = Resolver(scope)
     index_bindings(index, tree, lambda value: assignment_kind(local, value))

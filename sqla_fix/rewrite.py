@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 
-from .edits import EditPlan
+from .plan import EditPlan
 from .read import LoadedFile, LoadError
 from .verify import unintended_change
 

@@ -74,7 +74,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from .project import project_root
+from .project import project_root, resolved
 
 if TYPE_CHECKING:
     from .cache import FileCache
@@ -231,13 +231,13 @@ def _says_optional(value: ast.AST | None) -> bool:
     )
 
 
-def _nones(tree: ast.Module) -> list[tuple[str, int, str]]:
+def _nones(nodes: list[ast.AST]) -> list[tuple[str, int, str]]:
     """Where a value named like a key is None, or declared optional, whatever the receiver: a dict
     `{"team_id": None}` given to the project's own `update()` or `create()`, a keyword `team_id=None` in any
     call, a versioned object's `"segment_id": UUIDField(nullable=True)`. Matched by name: over-reporting
     only turns a fix into a report."""
     found = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values):
                 if isinstance(key, ast.Constant) and isinstance(key.value, str) and _says_optional(value):
@@ -287,14 +287,14 @@ def _declares_limit(value: ast.AST | None) -> bool:
     return False
 
 
-def _slices(tree: ast.Module) -> list[tuple[str, int, str]]:
+def _slices(nodes: list[ast.AST]) -> list[tuple[str, int, str]]:
     """Where the code keeps a value to a length: it cuts it as it is stored (`obj.attr = v[:n]`,
     `X(attr=v[:n])`, `{"attr": v[:n]}`), or a schema of the project declares the limit for a field of that
     name (Pydantic `attr: str = Field(max_length=160)`, marshmallow `attr = fields.String(validate=
     Length(max=512))`, a JSON schema `"attr": {"maxLength": 160}`): the author knows the column's limit
     and keeps to it (SQF003)."""
     found = []
-    for node in ast.walk(tree):
+    for node in nodes:
         target = node.target if isinstance(node, ast.AnnAssign) else (
             node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
         if isinstance(target, ast.Name) and _declares_limit(node.value) and not _is_orm_call(node.value):
@@ -490,13 +490,13 @@ def _is_alembic(module: str | None) -> bool:
     return module is not None and (module == "alembic" or module.startswith("alembic."))
 
 
-def _bindings(tree: ast.Module) -> dict[str, _Binding] | None:
+def _bindings(tree: ast.Module, nodes: list[ast.AST]) -> dict[str, _Binding] | None:
     """What the file's names are bound to: imports anywhere (lazy imports in functions included),
     classes anywhere, and module-level assignments (`C = Comment` is an alias). None for a module
     that imports alembic: a migration script, whose NULLs are about old schemas."""
     bindings: dict[str, _Binding] = {}
     classes: list[str] = []
-    for node in ast.walk(tree):
+    for node in nodes:
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if _is_alembic(alias.name):
@@ -971,11 +971,12 @@ def _read_content(data: bytes, path: Path) -> _FileFacts | None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(data, filename=str(path))
-        bindings = _bindings(tree)
+        nodes = list(ast.walk(tree))  # walked once, for the three readers that look at every node
+        bindings = _bindings(tree, nodes)
         facts = None if bindings is None else _Reader(tree, bindings).read()
         if facts is not None:
-            facts.slices = _slices(tree)
-            facts.nones = _nones(tree)
+            facts.slices = _slices(nodes)
+            facts.nones = _nones(nodes)
     except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
         facts = None
     return facts
@@ -1007,6 +1008,7 @@ def _trie_pattern(words: list[bytes]) -> bytes:
     return pattern(trie)
 
 
+_MISSING = object()
 _BATCH = 64  # contents per task: few enough round trips, enough tasks to share between workers
 
 
@@ -1119,7 +1121,7 @@ class ProjectUsage:
         for path in files:
             path = Path(path)
             try:
-                key = path.resolve()
+                key = resolved(path)
             except (OSError, RuntimeError):
                 continue
             if key in seen:
@@ -1149,8 +1151,8 @@ class ProjectUsage:
                 continue
             if key in _CACHE:
                 facts_of[key] = _CACHE[key]
-            elif cache is not None and key in cache:
-                facts_of[key] = cache.get(key)
+            elif cache is not None and (cached := cache.get(key, _MISSING)) is not _MISSING:
+                facts_of[key] = cached
             else:
                 pending[key] = (data, str(path))
         for key, facts in zip(pending, _read_all(list(pending.values()), jobs), strict=True):

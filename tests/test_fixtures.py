@@ -25,7 +25,7 @@ IDS = [str(path.relative_to(BEFORE)) for path in BEFORE_FILES]
 # Single-module fixtures, imported on their own; projects are directories of packages.
 MODULES = sorted(BEFORE.glob("*.py"))
 MODULE_IDS = [path.name for path in MODULES]
-PROJECTS = sorted(path for path in BEFORE.iterdir() if path.is_dir())
+PROJECTS = sorted(path for path in BEFORE.iterdir() if path.is_dir() and not path.name.startswith("."))
 PROJECT_IDS = [path.name for path in PROJECTS]
 
 

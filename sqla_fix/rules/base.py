@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
-from ..edits import EditPlan
+from ..plan import EditPlan
 from ..names import Resolver
 from ..picture import ClassKind, ColumnFact, ModelClass, ModuleFacts, Picture, TableFact
 from ..spelling import Spelling

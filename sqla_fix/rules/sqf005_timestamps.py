@@ -455,9 +455,10 @@ def _add_to_class(context: RuleContext, model: ModelClass, missing: list[str]):
             if spelled is None:
                 return False
             head, arguments = spelled
-            codes.append(_layout(head, arguments, indent, unit, context.config.line_length))
-        for code in codes:
-            plan.add_statement_after(anchor, code + "\n")
+            codes.append((head, arguments))
+        for head, arguments in codes:  # laid out only where the file is rewritten
+            plan.add_statement_after(anchor, lambda head=head, arguments=arguments: _layout(
+                head, arguments, indent, unit, context.config.line_length) + "\n")
         for module, name in imports:
             plan.add_import(module, name)
         return True
@@ -509,8 +510,10 @@ def _add_to_table(context: RuleContext, table: TableFact, missing: list[str]):
                 code = f"{column}({', '.join(arguments)})"
             else:
                 comma = 1 if _trailing_comma(context, table.call) else 0  # the new one gets one too
-                code = _layout(column, arguments, indent, context.indent_unit, context.config.line_length, comma)
-                code = code.replace("\n", "\n" + relative)
+
+                def code(arguments=arguments, comma=comma) -> str:  # laid out only where the file is rewritten
+                    laid_out = _layout(column, arguments, indent, context.indent_unit, context.config.line_length, comma)
+                    return laid_out.replace("\n", "\n" + relative)
             plan.add_argument(table.call, code)
         for module, name in imports:
             plan.add_import(module, name)
