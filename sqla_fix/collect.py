@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from typing import TYPE_CHECKING
 
 from .names import Resolver
 from .picture import (
@@ -17,6 +18,7 @@ from .picture import (
     TableFact,
     keyword_flag,
 )
+from .suppression import Suppressions
 from .syntax import (
     SourceText,
     arguments_in_order,
@@ -30,6 +32,10 @@ from .syntax import (
     parse_expression,
     positional_of,
 )
+
+if TYPE_CHECKING:
+    from .project import Project
+    from .read import LoadedFile
 
 _DECLARATIVE_FACTORIES = ("sa.declarative_base", "sa.orm.declarative_base")
 _COLUMN_CALLS = ("sa.Column", "sa.mapped_column")
@@ -596,3 +602,13 @@ def _is_optional(inner) -> bool:
         if name == "Union":
             return any(_is_none(element) for element in _subscript_elements(inner))
     return False
+
+
+def collect(loaded: "LoadedFile", project: "Project") -> ModuleFacts:
+    """The facts of one read file, its names resolved among the modules of its own project."""
+    # imports resolve among the modules of the file's own project only: a run over two projects
+    loaded.resolver = Resolver(loaded.scope, project.within(loaded.index.root), loaded.index)
+    facts = ModuleFacts(loaded.path, loaded.index.name, root=loaded.index.root, source=loaded.text)
+    facts.suppressions = Suppressions(loaded.text.lines)
+    loaded.facts = ModuleCollector(loaded.tree, loaded.resolver, facts, loaded.text).collect()
+    return loaded.facts

@@ -10,11 +10,9 @@ A Flask-SQLAlchemy handle (``db = SQLAlchemy()``) proxies SQLAlchemy's names, so
 
 from __future__ import annotations
 
-from collections.abc import Collection
-
-from typing import TYPE_CHECKING
-
 import ast
+from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 from .project import absolute
 from .syntax import ModuleScope, QName, dotted

@@ -3,8 +3,6 @@ located by the positions of the facts, applied in the file's own layout, and ver
 
 from __future__ import annotations
 
-
-
 from .plan import EditPlan
 from .read import LoadedFile, LoadError
 from .verify import unintended_change

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sqla_fix import cli, edits, engine
+from sqla_fix import cli, edits, engine, write
 from sqla_fix.cli import main
 
 MODEL = b'''\
@@ -187,7 +187,7 @@ def test_interrupted_write_leaves_the_old_file_and_no_debris(project, monkeypatc
     def interrupted(source, destination):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(engine.os, "replace", interrupted)
+    monkeypatch.setattr(write.os, "replace", interrupted)
     with pytest.raises(KeyboardInterrupt):
         engine.write_atomically(path, b"new content")
     assert path.read_bytes() == MODEL

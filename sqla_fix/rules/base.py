@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, ClassVar
 
-from ..plan import EditPlan
 from ..names import Resolver
 from ..picture import ClassKind, ColumnFact, ModelClass, ModuleFacts, Picture, TableFact
+from ..plan import EditPlan
 from ..spelling import Spelling
 from ..syntax import SourceText, indent_unit
 

@@ -37,7 +37,13 @@ from ..picture import ColumnFact, ModelClass, Style, keyword_flag
 from ..syntax import is_constant, keywords_of
 from .base import UNSAFE, Finding, Invalid, Owner, Rule, RuleContext, Valid, keyword_fix
 from .schema import (
-    all_columns, key_tables, matches_any, named_columns, owner_table, primary_key_columns, unknown_definition,
+    all_columns,
+    key_tables,
+    matches_any,
+    named_columns,
+    owner_table,
+    primary_key_columns,
+    unknown_definition,
 )
 
 

@@ -38,7 +38,12 @@ from collections.abc import Iterator
 from ..names import prefix_of
 from ..picture import ModelClass, Style
 from .base import Finding, Invalid, Rule, RuleContext, Valid
-from .schema import in_any_constraint, project_indexes, sqlmodel_at_least, unknown_definition
+from .schema import (
+    in_any_constraint,
+    project_indexes,
+    sqlmodel_at_least,
+    unknown_definition,
+)
 
 _TEXT_FOR = {"sa.String": "Text", "sa.VARCHAR": "Text", "sa.Unicode": "UnicodeText", "sa.NVARCHAR": "UnicodeText"}
 

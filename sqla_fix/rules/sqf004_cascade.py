@@ -51,7 +51,13 @@ from ..picture import ClassKind, ModelClass, RelationshipFact, keyword_flag
 from ..syntax import arguments_in_order, keywords_of, literal_string, positional_of
 from .base import UNSAFE, Finding, Invalid, Rule, RuleContext, Valid
 from .schema import (
-    all_columns, foreign_keys_to, head_noun_matches, key_tables, named_columns, owner_table, sqlmodel_at_least,
+    all_columns,
+    foreign_keys_to,
+    head_noun_matches,
+    key_tables,
+    named_columns,
+    owner_table,
+    sqlmodel_at_least,
     unknown_definition,
 )
 from .sqf002_fk_nullable import not_null_as_written, will_be_not_null

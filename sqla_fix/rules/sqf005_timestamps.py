@@ -54,9 +54,14 @@ from collections.abc import Iterator
 
 from ..names import prefix_of
 from ..picture import ColumnFact, ModelClass, Style, TableFact
-from .base import UNSAFE, Finding, Invalid, Rule, RuleContext, Valid
 from ..syntax import arguments_in_order, is_constant
-from .schema import all_columns, head_noun_matches, sqlmodel_at_least, unknown_definition
+from .base import UNSAFE, Finding, Invalid, Rule, RuleContext, Valid
+from .schema import (
+    all_columns,
+    head_noun_matches,
+    sqlmodel_at_least,
+    unknown_definition,
+)
 
 TIMESTAMPS = ("created_at", "updated_at")
 # Words that give a date/time column the role of one of the timestamps: `date_joined`, `upload_time`,

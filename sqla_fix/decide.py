@@ -1,0 +1,145 @@
+"""Decide: run the rules on each file against the whole picture, then fix, re-read and decide again.
+
+Every file is decided before any is edited, because a fix may edit two files; after the edits, the fixed
+files are read again (Python's parser: cheap) and decided again, to report what remains and to apply
+fixes that the first round's edits made possible.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from .collect import collect
+from .config import Config
+from .history import MigrationHistory
+from .picture import Picture
+from .plan import EditPlan
+from .project import Project
+from .read import LoadedFile, LoadError, parse
+from .results import FileResult, Reported
+from .rewrite import rewrite
+from .rules import RULES, RuleContext
+from .rules.base import SAFE
+from .spelling import Spelling
+from .usage import ProjectUsage
+
+_MAX_PASSES = 3
+
+
+def decide(
+    loaded: LoadedFile, picture: Picture, config: Config, plan: EditPlan | None = None, plan_for=lambda facts: None,
+    usages: Mapping[Path, ProjectUsage] | None = None, histories: Mapping[Path, MigrationHistory] | None = None,
+) -> tuple[list[Reported], EditPlan]:
+    """Every finding of one file, and the plan of the fixes for those that have one.
+
+    `plan_for(module facts)` gives the plan of another file of the run, for a fix that must also edit
+    there (a write-only collection's child key, in another module); None where that file is not fixed.
+    """
+    context = RuleContext(
+        module=loaded.tree,
+        facts=loaded.facts,
+        picture=picture,
+        resolver=loaded.resolver,
+        spelling=Spelling.of(loaded.tree, loaded.resolver),
+        source=loaded.text,
+        config=config,
+    )
+    context.usage = usages.get(loaded.facts.root) if usages is not None else None
+    context.history = histories.get(loaded.facts.root) if histories is not None else None
+    plan = plan if plan is not None else EditPlan()
+    context.plan_for = lambda facts: plan if facts is loaded.facts else plan_for(facts)
+    reported: list[Reported] = []
+    for rule in RULES:
+        if not config.enabled(rule.code):
+            continue
+        for finding in rule.check(context):
+            if context.suppressed(finding.code, finding.node):
+                continue
+            kind = None
+            applied = False
+            if finding.fix is not None:
+                if finding.safety == SAFE or config.unsafe_fixes:
+                    applied = finding.fix(plan)
+                    kind = finding.safety if applied else None
+                elif _dry_run(context, finding):
+                    kind = finding.safety
+            line, column = context.position(finding.node)
+            reported.append(Reported(loaded.path, line, column, finding.code, finding.message, applied, kind))
+    reported.sort(key=lambda r: (r.line, r.column, r.code))
+    return reported, plan
+
+
+def _dry_run(context: RuleContext, finding) -> bool:
+    """Could the fix be written here? Asked of a fix this run does not apply, into plans thrown away."""
+    real = context.plan_for
+    context.plan_for = lambda facts: EditPlan() if real(facts) is not None else None
+    try:
+        return finding.fix(EditPlan())
+    finally:
+        context.plan_for = real
+
+
+def process(
+    files: list[LoadedFile], picture: Picture, project: Project, config: Config, fixing: bool = True,
+    usages: Mapping[Path, ProjectUsage] | None = None, histories: Mapping[Path, MigrationHistory] | None = None,
+) -> list[FileResult]:
+    """The findings of the files; when `fixing`, also their fixed sources and what remains after the fixes.
+
+    All files are decided before any is edited, because a fix may edit two files (see `decide`).
+    """
+    results = {file.path: FileResult(file.path, original=file.source) for file in files}
+    original = {file.path: file for file in files}
+    current = dict(original)
+    for round_number in range(_MAX_PASSES + 1):
+        plans = {path: EditPlan() for path in current if results[path].error is None}
+        # a file in newer syntax is never written: no fix of another file may count on an edit there
+        by_module = {id(current[path].facts): plan for path, plan in plans.items() if not current[path].newer_syntax}
+
+        def plan_for(facts, plans_by_module=by_module):
+            return plans_by_module.get(id(facts))
+
+        for path, plan in plans.items():
+            newer_syntax = current[path].newer_syntax
+            try:
+                findings, _ = decide(current[path], picture, config, plan, _nowhere if newer_syntax else plan_for, usages, histories)
+            except (RecursionError, MemoryError):
+                results[path].error = "cannot parse: nested too deeply"
+                continue
+            if round_number == 0:
+                results[path].findings = findings
+            results[path].remaining = findings
+            if newer_syntax and plan:
+                plans[path] = EditPlan()
+                if fixing:
+                    results[path].error = _unverifiable(newer_syntax)
+        if not fixing or round_number == _MAX_PASSES or not any(plans.values()):
+            break
+        for path, plan in plans.items():
+            if not plan or results[path].error is not None:
+                continue
+            try:
+                new_source = rewrite(current[path], plan, config.line_length, original[path])
+                current[path] = parse(path, new_source)
+            except LoadError as error:
+                results[path].error = str(error)
+                results[path].fixed_source = None
+                continue
+            project.add(current[path].index)
+            picture.add(collect(current[path], project))
+            results[path].fixed_source = new_source
+        picture.link()
+    return [results[file.path] for file in files]
+
+
+def _nowhere(facts) -> None:
+    return None
+
+
+def _unverifiable(syntax_error: str) -> str:
+    version = sys.version_info
+    return (
+        f"fixes not applied: this Python ({version.major}.{version.minor}) cannot parse the file's syntax to "
+        f"verify them ({syntax_error}); run sqla-fix on Python {version.major}.{version.minor + 1}+"
+    )

@@ -1,0 +1,107 @@
+"""The fast paths change nothing: the same findings and fixes with one worker or two, with the cache cold,
+warm, or off, and after another file of the project changed (the cache keeps per-file facts only; the
+cross-file questions are decided again on every run)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from sqla_fix import usage
+from sqla_fix.cache import FileCache, digest
+from sqla_fix.config import Config
+from sqla_fix.engine import run
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import synthetic  # noqa: E402
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "before"
+
+
+def outcome(paths: list[Path], **options) -> list[tuple]:
+    """What a run decides, as plain data: findings, errors and fixed sources, by file."""
+    usage.clear_cache()  # the in-memory cache of the process would hide the persistent one
+    config = Config(unsafe_fixes=True, **options)
+    return [
+        (str(result.path), result.error, result.fixed_source,
+         [(f.line, f.column, f.code, f.message, f.fixable, f.fix) for f in result.findings],
+         [(f.line, f.code, f.message) for f in result.remaining])
+        for result in sorted(run(paths, config), key=lambda r: str(r.path))
+    ]
+
+
+@pytest.fixture
+def tree(tmp_path) -> Path:
+    """A project large enough that the usage scan is shared between worker processes."""
+    root = synthetic.build(tmp_path / "synthetic", model_files=24, other_files=0)
+    usage_dir = root / "app" / "services"
+    usage_dir.mkdir()
+    for number in range(200):  # code that mentions the models' names, so that the scan reads it
+        (usage_dir / f"s{number:03d}.py").write_text(
+            f"from app.models.m{number % 24:04d} import *\n\n\ndef f{number}(row):\n"
+            f"    if row.author_id is None:\n        return row.board_id\n    return row.title[:{number + 10}]\n"
+        )
+    return root
+
+
+def test_one_worker_or_two_decide_the_same(tree):
+    assert outcome([tree], jobs=1) == outcome([tree], jobs=2)
+
+
+def test_the_cache_cold_warm_or_off_decides_the_same(tree, tmp_path):
+    cache = tmp_path / "cache"
+    off = outcome([tree], jobs=1)
+    cold = outcome([tree], jobs=2, cache=True, cache_dir=str(cache))
+    entries = [path for path in cache.rglob("*") if path.is_file() and path.parent.parent.name == "usage"]
+    assert entries, "the cold run wrote no cache entries"
+    warm = outcome([tree], jobs=2, cache=True, cache_dir=str(cache))
+    assert off == cold == warm
+
+
+def test_the_default_cache_directory_ignores_itself(tree):
+    outcome([tree], cache=True)
+    directory = tree / ".sqla_fix_cache"
+    assert (directory / ".gitignore").read_text().splitlines()[-1] == "*"
+    assert (directory / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+
+
+def test_a_warm_run_sees_a_change_in_another_file(tmp_path):
+    """The key of `Comment.post_id` becomes NOT NULL with the cascade; then a service, another file,
+    starts creating comments without a post: a warm run must see it (the service's facts are new, the
+    model's are cached) and hold the fixes back, as a cold run does."""
+    project = tmp_path / "p"
+    shutil.copytree(FIXTURES / "classic_shop_project", project)
+    cache = tmp_path / "cache"
+    models = sorted(path for path in project.rglob("*.py"))
+    before = outcome(models, cache=True, cache_dir=str(cache))
+    service = project / "service_added.py"
+    names = _a_key_and_its_class(before)
+    service.write_text(f"from shop.models import {names[0]}\n\n\ndef orphan():\n"
+                       f"    return {names[0]}(id=1)  # no {names[1]}\n")
+    warm = outcome(models, cache=True, cache_dir=str(cache))
+    cold = outcome(models)
+    assert warm == cold
+    assert warm != before  # the new file's sign changed the decision
+
+
+def _a_key_and_its_class(result: list[tuple]) -> tuple[str, str]:
+    """A class and foreign key that SQF002 makes NOT NULL in the run's findings."""
+    for _path, _error, _fixed, findings, _remaining in result:
+        for _line, _column, code, message, fixable, _kind in findings:
+            if code == "SQF002" and fixable:
+                owner, key = message.split("`")[1].split(".")
+                return owner, key
+    raise AssertionError("the fixture has no NOT NULL fix of a key")
+
+
+def test_a_damaged_cache_entry_is_a_cold_read(tmp_path):
+    cache = FileCache(tmp_path, "f", "usage")
+    key = digest(b"x")
+    cache.put(key, {"facts": 1})
+    cache.save()
+    [entry] = [path for path in tmp_path.rglob("*") if path.is_file() and path.parent.parent.name == "usage"]
+    entry.write_bytes(b"not a pickle")
+    assert FileCache(tmp_path, "f", "usage").get(key, "missing") == "missing"
