@@ -9,15 +9,11 @@ from collections import Counter
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.syntax import Syntax
-from rich.table import Table
 
 from . import __version__
 from .config import Config, ConfigError, load_config
-from .engine import FileResult, run, write_result
-from .read import decode
-from .rules import RULES
+from .markers import may_define_models
+from .results import FileResult
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -103,7 +99,7 @@ def main() -> None:
 def check(paths, select, ignore, config_file, output_format, unsafe_fixes, jobs, no_cache) -> None:
     """Report findings as `path:line:col: CODE [kind of fix] message`; exit 1 if there are any."""
     config = _config(paths, select, ignore, config_file, unsafe_fixes, jobs, no_cache)
-    results = run(list(paths), config, fixing=False)
+    results = _run(paths, config, fixing=False)
     had_errors = _report_errors(results)
     findings = [finding for result in results for finding in result.findings]
     if output_format != "text":
@@ -134,7 +130,7 @@ def fix(paths, select, ignore, config_file, diff, exit_non_zero_on_fix, unsafe_f
     """Rewrite the files in place with the safe fixes (and the unsafe ones, with --unsafe-fixes);
     report what is not fixed."""
     config = _config(paths, select, ignore, config_file, unsafe_fixes, jobs, no_cache)
-    results = run(list(paths), config)
+    results = _run(paths, config, fixing=True)
     changed = [result for result in results if result.changed and not result.error]
     if diff:
         _print_diffs(changed)
@@ -144,6 +140,8 @@ def fix(paths, select, ignore, config_file, diff, exit_non_zero_on_fix, unsafe_f
         click.echo(f"Would fix {_plural(count, 'finding')} in {_plural(len(changed), 'file')}{more}.", err=True)
         had_errors = _report_errors(results)
         sys.exit(EXIT_ERROR if had_errors else EXIT_FINDINGS if changed else EXIT_CLEAN)
+
+    from .write import write_result
 
     for result in changed:
         problem = write_result(result)
@@ -188,7 +186,48 @@ def _print_machine_readable(findings, output_format: str) -> None:
             click.echo(f"::error title={f.code},file={f.path},line={f.line},col={f.column}::{f.code} {f.message}")
 
 
+def _run(paths: tuple[Path, ...], config: Config, fixing: bool) -> list[FileResult]:
+    """The run's results; for files that cannot declare models (a hook's usual case), straight from a bytes
+    scan, without the engine (or its imports)."""
+    quick = _without_models(paths)
+    if quick is not None:
+        return quick
+    from .engine import run
+
+    return run(list(paths), config, fixing=fixing, progress=_progress())
+
+
+def _without_models(paths: tuple[Path, ...]) -> list[FileResult] | None:
+    """Results for regular files that mention no SQLAlchemy at all; None when any path needs the engine."""
+    results = []
+    for path in paths:
+        if path.is_symlink() or not path.is_file():
+            return None
+        try:
+            source = path.read_bytes()
+        except OSError:
+            return None
+        if may_define_models(source):
+            return None
+        results.append(FileResult(path, original=source))
+    return results
+
+
+def _progress():
+    """A progress bar on a terminal (rich), nothing when piped or in CI."""
+    import os
+
+    if not sys.stderr.isatty() or os.environ.get("CI") or os.environ.get("TERM") == "dumb":
+        return None
+    from .progress import TerminalProgress
+
+    return TerminalProgress()
+
+
 def _print_diffs(results: list[FileResult]) -> None:
+    from rich.console import Console
+    from rich.syntax import Syntax
+
     console = Console(highlight=False)
     for result in results:
         text = _unified_diff(result)
@@ -209,12 +248,19 @@ def _unified_diff(result: FileResult) -> str:
 
 def _decode(source: bytes) -> str:
     """The text of a source as Python reads it (encoding cookie, BOM)."""
+    from .read import decode
+
     return decode(source)
 
 
 @main.command("rules")
 def list_rules() -> None:
     """List the rules: code, name, what they find."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .rules import RULES
+
     table = Table("code", "name", "finds")
     for rule in RULES:
         table.add_row(rule.code, rule.name, rule.summary)
@@ -225,6 +271,8 @@ def list_rules() -> None:
 @click.argument("code")
 def explain_rule(code: str) -> None:
     """Explain one rule: why it matters, what it fixes, where it does not."""
+    from .rules import RULES
+
     for rule in RULES:
         if rule.code == code.upper():
             click.echo(f"{rule.code} {rule.name}\n")

@@ -84,6 +84,7 @@ def _dry_run(context: RuleContext, finding) -> bool:
 def process(
     files: list[LoadedFile], picture: Picture, project: Project, config: Config, fixing: bool = True,
     usages: Mapping[Path, ProjectUsage] | None = None, histories: Mapping[Path, MigrationHistory] | None = None,
+    progress=None,
 ) -> list[FileResult]:
     """The findings of the files; when `fixing`, also their fixed sources and what remains after the fixes.
 
@@ -100,7 +101,11 @@ def process(
         def plan_for(facts, plans_by_module=by_module):
             return plans_by_module.get(id(facts))
 
+        if progress is not None:
+            progress.stage("deciding" if round_number == 0 else "deciding again", len(plans))
         for path, plan in plans.items():
+            if progress is not None:
+                progress.advance()
             newer_syntax = current[path].newer_syntax
             try:
                 findings, _ = decide(current[path], picture, config, plan, _nowhere if newer_syntax else plan_for, usages, histories)

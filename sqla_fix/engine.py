@@ -76,13 +76,17 @@ def on_large_stack(function, *args):
     return outcome["value"]
 
 
-def run(paths: list[Path], config: Config, fixing: bool = True) -> list[FileResult]:
+def run(paths: list[Path], config: Config, fixing: bool = True, progress=None) -> list[FileResult]:
     """Check the files under `paths` (and, when `fixing`, make their fixed sources), with their projects'
     other files in view."""
-    return on_large_stack(_run, paths, config, fixing)
+    try:
+        return on_large_stack(_run, paths, config, fixing, progress)
+    finally:
+        if progress is not None:
+            progress.close()
 
 
-def _run(paths: list[Path], config: Config, fixing: bool) -> list[FileResult]:
+def _run(paths: list[Path], config: Config, fixing: bool, progress=None) -> list[FileResult]:
     forget_resolved()
     targets, missing = discover(paths)
     results = [FileResult(path, error=reason) for path, reason in missing]
@@ -145,7 +149,7 @@ def _run(paths: list[Path], config: Config, fixing: bool) -> list[FileResult]:
     # every file of each project, the run's own targets that declare no models (services, schemas) too;
     # each project is read on its own: one's code says nothing about another's columns
     caches = {root: _usage_cache(root, config) for root in loader.files_by_root}
-    usages = {root: _project_usage(picture, paths, config, caches[root])
+    usages = {root: _project_usage(picture, paths, config, caches[root], progress)
               for root, paths in loader.files_by_root.items()}
     for cache in caches.values():
         if cache is not None:
@@ -156,7 +160,7 @@ def _run(paths: list[Path], config: Config, fixing: bool) -> list[FileResult]:
                                     | {f.index.name.split(".")[0] for f in target_files if f.index.root == root})
         for root, paths in loader.files_by_root.items()
     }
-    results += process(targets_read, picture, loader.project, config, fixing, usages, histories)
+    results += process(targets_read, picture, loader.project, config, fixing, usages, histories, progress)
     return results + skipped
 
 
@@ -167,7 +171,9 @@ def _usage_cache(root: Path, config: Config) -> FileCache | None:
     return FileCache(directory, config.fingerprint(), "usage")
 
 
-def _project_usage(picture: Picture, files: list[Path], config: Config, cache: FileCache | None) -> ProjectUsage:
+def _project_usage(
+    picture: Picture, files: list[Path], config: Config, cache: FileCache | None, progress=None
+) -> ProjectUsage:
     """How the project's code (every file of it, whatever the run was given) uses the names the rules ask
     about: foreign keys, relationships and length-limited strings of the mapped classes."""
     attributes: set[str] = set()
@@ -184,4 +190,4 @@ def _project_usage(picture: Picture, files: list[Path], config: Config, cache: F
                 if c.foreign_keys or c.type_length is not None or c.length_named is not None or c.type_name == "str"
             )
     return ProjectUsage.scan(files, attributes, classes, max_file_size=config.max_file_size, cache=cache,
-                             jobs=config.jobs or default_jobs())
+                             jobs=config.jobs or default_jobs(), progress=progress)

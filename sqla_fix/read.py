@@ -18,11 +18,10 @@ from .collect import assignment_kind
 from .names import Resolver
 from .picture import ModuleFacts
 from .project import ModuleIndex, index_bindings, module_name, project_root, resolved
+from .markers import FLASK_HINTS, MARKERS, may_define_models
 from .syntax import ModuleScope, SourceText
 
-# A file that mentions none of these cannot define SQLAlchemy models: it is not even parsed.
-MARKERS = (b"sqlalchemy", b"sqlmodel")
-FLASK_HINTS = (b".Model", b".Column(", b".relationship(", b".Table(")
+__all__ = ["FLASK_HINTS", "MARKERS", "LoadError", "LoadedFile", "decode", "may_define_models", "parse", "read"]
 
 # What Python rejects for its limits, not its grammar: never handed to LibCST's native parser.
 _LIMITS = ("too many", "nested too deeply")
@@ -52,15 +51,6 @@ def read(path: Path) -> bytes:
         return path.read_bytes()
     except OSError as error:
         raise LoadError(f"cannot read: {error.strerror or error}") from error
-
-
-def may_define_models(source: bytes) -> bool:
-    """Cheap test on the bytes: can this file declare models at all? Most files are never parsed."""
-    if any(marker in source for marker in MARKERS):
-        return True
-    # Flask-SQLAlchemy models whose `db` comes from another module never mention SQLAlchemy: these
-    # spellings only decide what is worth parsing; what the names mean is resolved through imports.
-    return b"import" in source and any(hint in source for hint in FLASK_HINTS)
 
 
 def decode(source: bytes) -> str:

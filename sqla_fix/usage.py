@@ -1012,14 +1012,23 @@ _MISSING = object()
 _BATCH = 64  # contents per task: few enough round trips, enough tasks to share between workers
 
 
-def _read_all(contents: list[tuple[bytes, str]], jobs: int) -> list[_FileFacts | None]:
+def _read_all(contents: list[tuple[bytes, str]], jobs: int, progress=None) -> list[_FileFacts | None]:
     """The facts of every content, in order: in `jobs` worker processes where there are enough to share."""
+    batches = [contents[start : start + _BATCH] for start in range(0, len(contents), _BATCH)]
     if jobs <= 1 or len(contents) < 2 * _BATCH:
-        return _read_batch(contents)
+        results = []
+        for batch in batches:
+            results += _read_batch(batch)
+            if progress is not None:
+                progress.advance(len(batch))
+        return results
     from .workers import map_in_processes
 
-    batches = [contents[start : start + _BATCH] for start in range(0, len(contents), _BATCH)]
-    return [facts for batch in map_in_processes(_read_batch, batches, jobs) for facts in batch]
+    def done(batch) -> None:
+        if progress is not None:
+            progress.advance(len(batch))
+
+    return [facts for batch in map_in_processes(_read_batch, batches, jobs, done) for facts in batch]
 
 
 def _in_versions_directory(resolved: Path) -> bool:
@@ -1106,6 +1115,7 @@ class ProjectUsage:
         max_file_size: int | None = None,
         cache: "FileCache | None" = None,
         jobs: int = 1,
+        progress=None,
     ) -> ProjectUsage:
         """Read `files` for evidence about `attributes` (every key and relationship name that will be
         asked about) of `classes` (the models asked about, and best every other model too: a
@@ -1155,7 +1165,9 @@ class ProjectUsage:
                 facts_of[key] = cached
             else:
                 pending[key] = (data, str(path))
-        for key, facts in zip(pending, _read_all(list(pending.values()), jobs), strict=True):
+        if progress is not None:
+            progress.stage("reading the project's code", len(pending))
+        for key, facts in zip(pending, _read_all(list(pending.values()), jobs, progress), strict=True):
             facts_of[key] = facts
             if cache is not None:
                 cache.put(key, facts)

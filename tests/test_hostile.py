@@ -113,14 +113,14 @@ def test_read_only_file_is_reported_not_written(runner, project):
 
 def test_file_changed_on_disk_between_read_and_write(runner, project, monkeypatch):
     path = project / "models.py"
-    real_run = cli.run
+    real_run = engine.run
 
-    def run_then_edit(paths, config):
-        results = real_run(paths, config)
+    def run_then_edit(paths, config, **options):
+        results = real_run(paths, config, **options)
         path.write_bytes(MODEL + b"# edited meanwhile\n")
         return results
 
-    monkeypatch.setattr(cli, "run", run_then_edit)
+    monkeypatch.setattr(engine, "run", run_then_edit)
     result = runner.invoke(main, ["fix", str(path)])
     assert result.exit_code == 2
     assert error_lines(result) == [f"{path}: changed on disk since it was read: not written"]

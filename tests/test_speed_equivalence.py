@@ -105,3 +105,38 @@ def test_a_damaged_cache_entry_is_a_cold_read(tmp_path):
     [entry] = [path for path in tmp_path.rglob("*") if path.is_file() and path.parent.parent.name == "usage"]
     entry.write_bytes(b"not a pickle")
     assert FileCache(tmp_path, "f", "usage").get(key, "missing") == "missing"
+
+
+_IMPORTED = """
+import sys
+from sqla_fix.cli import main
+try:
+    main({arguments!r})
+except SystemExit as exit:
+    code = exit.code
+print(code, sorted(name for name in sys.modules if name.split(".")[0] in ("libcst", "rich")),
+      "sqla_fix.engine" in sys.modules)
+"""
+
+
+def _imports(arguments: list[str]) -> str:
+    import subprocess
+
+    done = subprocess.run([sys.executable, "-c", _IMPORTED.format(arguments=arguments)], capture_output=True,
+                          text=True, check=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_a_file_without_models_is_only_scanned(tmp_path):
+    """The hook's usual case: a bytes scan, no engine, no LibCST, no rich."""
+    plain = tmp_path / "util.py"
+    plain.write_text("def add(a, b):\n    return a + b\n")
+    assert _imports(["fix", str(plain)]) == "0 [] False"
+
+
+def test_a_run_with_nothing_to_rewrite_imports_no_libcst_nor_rich(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    model = tmp_path / "models.py"
+    model.write_text(synthetic.CLEAN)
+    assert _imports(["fix", "--no-cache", str(model)]) == "0 [] True"
+    assert _imports(["check", "--no-cache", str(model)]) == "0 [] True"
