@@ -14,7 +14,25 @@ SKIPPED_DIRECTORIES = {
 }
 
 
+_WALKED: dict[tuple[Path, ...], tuple[list[Path], list[tuple[Path, str]]]] = {}
+
+
+def forget_walks() -> None:
+    """At the start of a run: the tree may have changed since the last one."""
+    _WALKED.clear()
+
+
 def discover(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """`walk(paths)`, once per run for the same paths (the targets' walk is often their project's)."""
+    paths = list(paths)
+    key = tuple(paths)  # the paths as given: the files found are spelled from them
+    if key not in _WALKED:
+        _WALKED[key] = walk(paths)
+    files, errors = _WALKED[key]
+    return list(files), list(errors)
+
+
+def walk(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
     """The Python files under `paths`, and a reason for each path that cannot be walked.
 
     A symbolic link is followed only to a file inside the paths given, so that a run never reads,

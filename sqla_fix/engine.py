@@ -19,7 +19,7 @@ from .collect import collect
 from .config import Config
 from .context import Loader, named_classes, read_library_bases
 from .decide import process
-from .discover import SKIPPED_DIRECTORIES, discover
+from .discover import SKIPPED_DIRECTORIES, discover, forget_walks
 from .history import MigrationHistory
 from .migrations import imports_alembic, in_versions_directory
 from .picture import Picture
@@ -88,6 +88,7 @@ def run(paths: list[Path], config: Config, fixing: bool = True, progress=None) -
 
 def _run(paths: list[Path], config: Config, fixing: bool, progress=None) -> list[FileResult]:
     forget_resolved()
+    forget_walks()
     targets, missing = discover(paths)
     results = [FileResult(path, error=reason) for path, reason in missing]
     loader = Loader(targets, results, config.max_file_size)

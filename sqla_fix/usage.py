@@ -1071,7 +1071,17 @@ class ProjectUsage:
         self._uses: dict[str, list[tuple[Path, _Use]]] = defaultdict(list)
         self._constructs: dict[str, list[tuple[Path, _FileFacts, _Construct]]] = defaultdict(list)
         self._schemas: list[tuple[Path, _ClassFact]] = []
+        # (path, line, text) by attribute (or class, for merges), in file order: queries ask per name
+        self._slices: dict[str, list[tuple[Path, int, str]]] = defaultdict(list)
+        self._nones: dict[str, list[tuple[Path, int, str]]] = defaultdict(list)
+        self._merges: dict[str, list[tuple[Path, int, str]]] = defaultdict(list)
         for path, facts in files:
+            for name, line, text in facts.slices or ():
+                self._slices[name].append((path, line, text))
+            for name, line, text in facts.nones or ():
+                self._nones[name].append((path, line, text))
+            for name, line, text in facts.merged or ():
+                self._merges[name].append((path, line, text))
             for use in facts.uses:
                 self._uses[use.attr].append((path, use))
             for call in facts.constructs:
@@ -1086,18 +1096,13 @@ class ProjectUsage:
         over-reporting only turns a fix into a report)."""
         if attribute not in self._attributes:
             raise ValueError(f"{attribute!r} was not scanned for")
-        return [
-            Sign(path, line, f"`{text}`", "slice")
-            for path, facts in self._files for name, line, text in (facts.slices or ()) if name == attribute
-        ]
+        return [Sign(path, line, f"`{text}`", "slice") for path, line, text in self._slices.get(attribute, ())]
 
     def merge_sign(self, class_name: str) -> Sign | None:
         """Where the code writes a new `class_name` row with `session.merge()`: an upsert by primary key,
         which may overwrite an older row of the same key."""
-        for path, facts in self._files:
-            for name, line, text in facts.merged or ():
-                if name == class_name:
-                    return Sign(path, line, f"`{text}`", "merge")
+        for path, line, text in self._merges.get(class_name, ())[:1]:
+            return Sign(path, line, f"`{text}`", "merge")
         return None
 
     @property
@@ -1251,7 +1256,7 @@ class ProjectUsage:
         signs.update(self._schema_signs(class_name, attribute))
         signs.update(
             Sign(path, line, f"`{text}`", ASSIGN)
-            for path, facts in self._files for name, line, text in (facts.nones or ()) if name == attribute
+            for path, line, text in self._nones.get(attribute, ())
         )
         return sorted(signs, key=lambda s: (str(s.path), s.line, s.kind, s.what))
 
