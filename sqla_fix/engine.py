@@ -21,7 +21,7 @@ from .context import Loader, named_classes, read_library_bases
 from .decide import process
 from .discover import SKIPPED_DIRECTORIES, discover, forget_walks
 from .history import MigrationHistory
-from .migrations import imports_alembic, in_versions_directory
+from .migrations import forget_directories, imports_alembic, in_versions_directory
 from .picture import Picture
 from .project import Project, forget_resolved
 from .read import LoadedFile, LoadError, may_define_models, parse, read
@@ -89,6 +89,7 @@ def run(paths: list[Path], config: Config, fixing: bool = True, progress=None) -
 def _run(paths: list[Path], config: Config, fixing: bool, progress=None) -> list[FileResult]:
     forget_resolved()
     forget_walks()
+    forget_directories()
     targets, missing = discover(paths)
     results = [FileResult(path, error=reason) for path, reason in missing]
     loader = Loader(targets, results, config.max_file_size)

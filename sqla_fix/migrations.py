@@ -74,9 +74,24 @@ def _is_alembic(module: str) -> bool:
     return module == "alembic" or module.startswith("alembic.")  # not alembic_utils
 
 
+_BY_DIRECTORY: dict[Path, bool] = {}
+
+
+def forget_directories() -> None:
+    """At the start of a run: directories may have become migration directories since the last one."""
+    _BY_DIRECTORY.clear()
+
+
 def in_versions_directory(path: Path) -> bool:
     """The file lies under the versions directory of a script location (or under a version location)."""
-    path = resolved(path)
+    directory = resolved(path).parent
+    found = _BY_DIRECTORY.get(directory)
+    if found is None:
+        found = _BY_DIRECTORY[directory] = _in_versions_directory(resolved(path))
+    return found
+
+
+def _in_versions_directory(path: Path) -> bool:
     root = project_root(path.parent)
     locations, version_locations = script_locations(root)
     for directory in path.parents:
