@@ -146,6 +146,7 @@ class ToolRun:
     stdout: str
     stderr: str
     seconds: float
+    peak_mb: int = 0  # peak resident memory of the process
 
 
 @dataclass
@@ -175,6 +176,7 @@ class ProjectResult:
     migrations_touched: list[str] = field(default_factory=list)
     count_notes: list[str] = field(default_factory=list)
     check_seconds: float = 0.0
+    check_peak_mb: int = 0
     pristine: dict[str, bytes] = field(default_factory=dict)
 
     @property
@@ -306,9 +308,15 @@ def run_tool(label: str, arguments: list[str], cwd: Path) -> ToolRun:
     # PYTHONPATH makes the subprocess run this checkout's sqla_fix, whatever is installed.
     python_path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "sqla_fix", *arguments], check=False, cwd=cwd,
-                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": python_path})
-    return ToolRun(label, done.returncode, done.stdout, done.stderr, time.perf_counter() - started)
+    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
+        process = subprocess.Popen([sys.executable, "-m", "sqla_fix", *arguments], cwd=cwd, stdout=stdout,
+                                   stderr=stderr, text=True, env={**os.environ, "PYTHONPATH": python_path})
+        _, status, usage = os.wait4(process.pid, 0)  # the peak memory of this process (and its workers')
+        process.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - started
+        stdout.seek(0)
+        stderr.seek(0)
+        return ToolRun(label, process.returncode, stdout.read(), stderr.read(), seconds, usage.ru_maxrss // 1024)
 
 
 def tool_version() -> str:
@@ -422,6 +430,7 @@ def check_project(project: Project, cache: Path, workdir: Path) -> ProjectResult
 
     check = run_tool("check", ["check", "--output-format", "json", *project.paths], pristine_dir)
     result.check_seconds = check.seconds
+    result.check_peak_mb = check.peak_mb
     result.findings = parse_findings(check.stdout)
     result.safe = run_fix("fix", [], pristine_dir, base / "safe", project, result.pristine)
     result.unsafe = run_fix("fix --unsafe-fixes", ["--unsafe-fixes"], pristine_dir, base / "unsafe", project,
@@ -486,7 +495,8 @@ def unsafe_changes(result: ProjectResult) -> int | str:
 def summary_table(results: list[ProjectResult]) -> list[str]:
     codes = sorted({finding.code for result in results for finding in result.findings})
     header = ["project", "model files", *codes, "safe changes", "unsafe changes", "crashes", "file errors",
-              "compile failures", "non-idempotent files", "migration files touched", "check s", "fix s"]
+              "compile failures", "non-idempotent files", "migration files touched", "check s", "fix s",
+              "peak MB"]
     rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for result in results:
         per_code = Counter(finding.code for finding in result.findings)
@@ -498,6 +508,7 @@ def summary_table(results: list[ProjectResult]) -> list[str]:
             sum(len(o.compile_failures) for o in outcomes),
             len({path for o in outcomes for path in o.not_idempotent}),
             len(result.migrations_touched), f"{result.check_seconds:.1f}", f"{result.safe.runs[0].seconds:.1f}",
+            max([result.check_peak_mb, *(run.peak_mb for o in outcomes for run in o.runs)]),
         ]
         rows.append("| " + " | ".join(str(cell) for cell in cells) + " |")
     return rows

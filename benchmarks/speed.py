@@ -36,10 +36,13 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 import synthetic  # noqa: E402
 
 BIN = Path(sys.executable).parent
+# this checkout's sqla_fix, whatever is installed (and whatever is edited while the benchmark runs elsewhere)
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
 
 LOWER_BOUND = r"""
 import os, sys
@@ -69,7 +72,7 @@ for directory, subdirectories, names in os.walk(sys.argv[1]):
 def measure(command: list[str], cwd: Path) -> tuple[float, int]:
     """Wall seconds and peak resident memory (MB) of one run of `command`."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
@@ -111,7 +114,7 @@ def tree_measurements(tree: Path, repeat: int) -> dict[str, tuple[float, int]]:
         shutil.rmtree(cache, ignore_errors=True)
 
     def warm_cache() -> None:  # the warm run follows a run that filled the cache, with nothing changed
-        subprocess.run(sqla_fix("check", "."), cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(sqla_fix("check", "."), cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
 
     commands = {
         "L": ([sys.executable, "-c", LOWER_BOUND, "."], tree, None),
@@ -132,7 +135,7 @@ def hook_measurements(tree: Path, repeat: int) -> dict[str, tuple[float, int]]:
     plain = next((tree / "app" / "lib").rglob("*.py"))
 
     def warm() -> None:  # a hook runs on a project whose cache earlier commits filled
-        subprocess.run(sqla_fix("check", "."), cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(sqla_fix("check", "."), cwd=tree, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
 
     warm()
     backup = with_fixes.read_bytes()

@@ -40,7 +40,9 @@ class Loader:
             (root, module_name(path)): path for root, paths in self.files_by_root.items() for path in paths
             if resolved(path) not in self.wanted and not in_versions_directory(path)
         }
-        self._context_sources: dict[Path, bytes | None] = {}
+        # files never worth reading again: unreadable, generated (too large) or migrations. Sources are not
+        # kept (a project's every file would stay in memory): a later test reads the file again.
+        self._not_context: set[Path] = set()
 
     def load_library(self, path: Path, module: str, root: Path) -> LoadedFile | None:
         """An installed library's module that defines a base the project at `root` uses: read as part of
@@ -71,16 +73,17 @@ class Loader:
         return loaded
 
     def _context_source(self, path: Path) -> bytes | None:
-        if path not in self._context_sources:
-            try:
-                source = read(path)
-            except LoadError:
-                source = None  # its own run reports it
-            # a generated module is not worth the time (nor, for its own run, fixable); a migration is history
-            if source is not None and (len(source) > self.max_file_size or imports_alembic(source)):
-                source = None
-            self._context_sources[path] = source
-        return self._context_sources[path]
+        if path in self._not_context:
+            return None
+        try:
+            source = read(path)
+        except LoadError:
+            source = None  # its own run reports it
+        # a generated module is not worth the time (nor, for its own run, fixable); a migration is history
+        if source is None or len(source) > self.max_file_size or imports_alembic(source):
+            self._not_context.add(path)
+            return None
+        return source
 
     def follow_imports(self, files: list[LoadedFile]) -> list[LoadedFile]:
         """Load the project modules these files import from, and theirs, transitively."""

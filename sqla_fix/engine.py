@@ -106,7 +106,7 @@ def _run(paths: list[Path], config: Config, fixing: bool, progress=None) -> list
             results.append(FileResult(path, error=str(error)))
             continue
         if not may_define_models(source) or imports_alembic(source):
-            skipped.append(FileResult(path, original=source))
+            skipped.append(FileResult(path))  # its bytes are not kept: most of a tree is such files
             continue
         if len(source) > config.max_file_size:
             results.append(FileResult(path, original=source, error=(

@@ -982,9 +982,17 @@ def _read_content(data: bytes, path: Path) -> _FileFacts | None:
     return facts
 
 
-def _read_batch(batch: list[tuple[bytes, str]]) -> list[_FileFacts | None]:
-    """The facts of several contents (in a worker process)."""
-    return [_read_content(data, Path(path)) for data, path in batch]
+def _read_batch(batch: list[str]) -> list[_FileFacts | None]:
+    """The facts of several files (in a worker process), each read again: the scan keeps no contents."""
+    facts = []
+    for path in batch:
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            facts.append(None)
+            continue
+        facts.append(_read_content(data, Path(path)))
+    return facts
 
 
 def _trie_pattern(words: list[bytes]) -> bytes:
@@ -1012,7 +1020,7 @@ _MISSING = object()
 _BATCH = 64  # contents per task: few enough round trips, enough tasks to share between workers
 
 
-def _read_all(contents: list[tuple[bytes, str]], jobs: int, progress=None) -> list[_FileFacts | None]:
+def _read_all(contents: list[str], jobs: int, progress=None) -> list[_FileFacts | None]:
     """The facts of every content, in order: in `jobs` worker processes where there are enough to share."""
     batches = [contents[start : start + _BATCH] for start in range(0, len(contents), _BATCH)]
     if jobs <= 1 or len(contents) < 2 * _BATCH:
@@ -1130,7 +1138,7 @@ class ProjectUsage:
         seen: set[Path] = set()
         read: list[tuple[Path, bytes]] = []  # the files to read facts from, with their contents' digests
         facts_of: dict[bytes, _FileFacts | None] = {}
-        pending: dict[bytes, tuple[bytes, str]] = {}
+        pending: dict[bytes, str] = {}  # digest -> a path with that content (read again where it is parsed)
         serializer: Sign | None = None
         forms: Sign | None = None
         for path in files:
@@ -1169,7 +1177,7 @@ class ProjectUsage:
             elif cache is not None and (cached := cache.get(key, _MISSING)) is not _MISSING:
                 facts_of[key] = cached
             else:
-                pending[key] = (data, str(path))
+                pending[key] = str(path)
         if progress is not None:
             progress.stage("reading the project's code", len(pending))
         for key, facts in zip(pending, _read_all(list(pending.values()), jobs, progress), strict=True):
