@@ -46,7 +46,7 @@ class FileCache:
             return default
         try:
             with self._entry(key).open("rb") as handle:
-                return pickle.load(handle)
+                return _SafeUnpickler(handle).load()
         except FileNotFoundError:
             return default
         except Exception:  # a damaged or foreign entry is only a cold read
@@ -71,6 +71,20 @@ class FileCache:
         except OSError:
             pass  # a read-only checkout: the run is only slower next time
         self._new.clear()
+
+
+# What an entry may be made of: the fact classes of usage.py and plain containers. A cache directory may
+# come with a checkout someone else made; an unpickler that can name any callable would run their code.
+_ALLOWED = {
+    ("sqla_fix.usage", name) for name in ("_FileFacts", "_Use", "_Construct", "_Event", "_ClassFact", "_Save")
+} | {("builtins", name) for name in ("set", "frozenset", "tuple", "list", "dict")}
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str):
+        if (module, name) not in _ALLOWED:
+            raise pickle.UnpicklingError(f"not a cache entry of sqla-fix: {module}.{name}")
+        return super().find_class(module, name)
 
 
 def prepare(directory: Path) -> None:

@@ -140,3 +140,21 @@ def test_a_run_with_nothing_to_rewrite_imports_no_libcst_nor_rich(tmp_path):
     model.write_text(synthetic.CLEAN)
     assert _imports(["fix", "--no-cache", str(model)]) == "0 [] True"
     assert _imports(["check", "--no-cache", str(model)]) == "0 [] True"
+
+
+def test_a_cache_entry_that_would_run_code_is_refused(tmp_path):
+    """A cache directory may come with someone else's checkout: its entries may name no callable of theirs."""
+    import pickle
+
+    class Payload:
+        def __reduce__(self):
+            return (Path(tmp_path / "ran").touch, ())
+
+    cache = FileCache(tmp_path, "f", "usage")
+    key = digest(b"y")
+    cache.put(key, {"facts": 1})
+    cache.save()
+    [entry] = [path for path in tmp_path.rglob("*") if path.is_file() and path.parent.parent.name == "usage"]
+    entry.write_bytes(pickle.dumps(Payload()))
+    assert FileCache(tmp_path, "f", "usage").get(key, "missing") == "missing"
+    assert not (tmp_path / "ran").exists()
