@@ -308,15 +308,16 @@ def run_tool(label: str, arguments: list[str], cwd: Path) -> ToolRun:
     # PYTHONPATH makes the subprocess run this checkout's sqla_fix, whatever is installed.
     python_path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     started = time.perf_counter()
-    with tempfile.TemporaryFile("w+") as stdout, tempfile.TemporaryFile("w+") as stderr:
-        process = subprocess.Popen([sys.executable, "-m", "sqla_fix", *arguments], cwd=cwd, stdout=stdout,
-                                   stderr=stderr, text=True, env={**os.environ, "PYTHONPATH": python_path})
-        _, status, usage = os.wait4(process.pid, 0)  # the peak memory of this process (and its workers')
-        process.returncode = os.waitstatus_to_exitcode(status)
+    # The peak memory, through /usr/bin/time: a child forked from this (large) process would report this
+    # process's memory as its own high-water mark.
+    with tempfile.NamedTemporaryFile("r") as peak:
+        timer = ["/usr/bin/time", "-f", "%M", "-o", peak.name] if Path("/usr/bin/time").exists() else []
+        done = subprocess.run([*timer, sys.executable, "-m", "sqla_fix", *arguments], check=False, cwd=cwd,
+                              capture_output=True, text=True, env={**os.environ, "PYTHONPATH": python_path})
         seconds = time.perf_counter() - started
-        stdout.seek(0)
-        stderr.seek(0)
-        return ToolRun(label, process.returncode, stdout.read(), stderr.read(), seconds, usage.ru_maxrss // 1024)
+        recorded = peak.read().split()
+        peak_mb = int(recorded[-1]) // 1024 if recorded and recorded[-1].isdigit() else 0
+    return ToolRun(label, done.returncode, done.stdout, done.stderr, seconds, peak_mb)
 
 
 def tool_version() -> str:

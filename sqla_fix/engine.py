@@ -22,7 +22,7 @@ from .decide import process
 from .discover import SKIPPED_DIRECTORIES, discover, forget_walks
 from .history import MigrationHistory
 from .migrations import forget_directories, imports_alembic, in_versions_directory
-from .picture import Picture
+from .picture import ROOT_BASES, Picture
 from .project import Project, forget_resolved
 from .read import LoadedFile, LoadError, may_define_models, parse, read
 from .results import FileResult, Reported
@@ -131,8 +131,11 @@ def _run(paths: list[Path], config: Config, fixing: bool, progress=None) -> list
     known = {(file.facts.root, name) for file in loader.loaded.values() if file.facts for name in file.facts.classes}
     wanted_names = {(f.facts.root, name) for f in target_files if f.facts for name in named_classes(f.facts)} - known
     context_files = loader.load_classes_named(wanted_names) if wanted_names else []
+    # (a declarative base itself has no table: no index is declared on it, and its name, `Base`, is in
+    # every other file of a large project)
     indexed = {(f.facts.root, owner) for f in target_files if f.facts
-               for owner in [*f.facts.classes, *(t.variable for t in f.facts.tables.values() if t.variable)]}
+               for owner in [*(name for name, model in f.facts.classes.items() if not model.canonical_bases & ROOT_BASES),
+                             *(t.variable for t in f.facts.tables.values() if t.variable)]}
     context_files += loader.load_indexes_on(indexed) if indexed else []
     # classes that map no table of their own may be mixins: their subclasses say whether the project maps them
     bases = {(f.facts.root, name) for f in target_files if f.facts for name, model in f.facts.classes.items()

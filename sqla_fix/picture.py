@@ -306,7 +306,7 @@ class Picture:
         done.add(id(model))
 
 
-_ROOT_BASES = {"sa.DeclarativeBase", "sa.DeclarativeBaseNoMeta"}
+ROOT_BASES = frozenset({"sa.DeclarativeBase", "sa.DeclarativeBaseNoMeta"})
 
 
 def classify(model: ModelClass, parents: list[ModelClass]) -> None:
@@ -339,7 +339,7 @@ def classify(model: ModelClass, parents: list[ModelClass]) -> None:
         model.other_attributes.update(model.sqlmodel_fields)
     if model.sqlmodel:
         model.kind = ClassKind.MAPPED if is_table else ClassKind.OTHER
-    elif bases & _ROOT_BASES:
+    elif bases & ROOT_BASES:
         model.kind = ClassKind.ROOT
     elif declarative:
         model.kind = ClassKind.ABSTRACT if abstract else ClassKind.MAPPED
