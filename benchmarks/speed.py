@@ -165,13 +165,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="one repetition, smaller trees")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "sqla-fix-speed")
     parser.add_argument("--project", type=Path, action="append", default=[], help="also measure this project")
+    parser.add_argument("--projects-only", action="store_true", help="only the --project measurements")
     options = parser.parse_args()
     repeat = 1 if options.quick else options.repeat
     ensure_tools()
     others = 1000 if options.quick else 5000
     sizes = [("standard", 100 if options.quick else 300), ("larger", 300 if options.quick else 1000)]
     print(f"Python {sys.version.split()[0]}, {os.cpu_count()} cores; median of {repeat}, interleaved.\n")
-    for label, models in sizes:
+    for label, models in [] if options.projects_only else sizes:
         tree = synthetic.build(options.workdir / label, models, others)
         results = tree_measurements(tree, repeat)
         lower = results["L"][0]
@@ -190,9 +191,11 @@ def main() -> None:
             for name, (seconds, memory), target in zip(hooks, hooks.values(), ("≤ 120 ms", "≤ 250 ms", "≤ 60 ms")):
                 print(f"| {name} | {seconds * 1000:.0f} ms | {memory} MB | {target} |")
             print()
-    print("### scaling: `check --no-cache` by model files (5,000 other files)\n" if not options.quick else "")
-    print("| model files | wall | per model file |\n|---|---|---|")
-    for models in ([30, 100] if options.quick else [30, 100, 300, 1000]):
+    scaling = [] if options.projects_only else [30, 100] if options.quick else [30, 100, 300, 1000]
+    if scaling:
+        print("### scaling: `check --no-cache` by model files (5,000 other files)\n")
+        print("| model files | wall | per model file |\n|---|---|---|")
+    for models in scaling:
         tree = synthetic.build(options.workdir / f"scale{models}", models, others)
         seconds, _ = interleaved({"check": (sqla_fix("check", "--no-cache", "."), tree, None)}, repeat)["check"]
         print(f"| {models} | {seconds:.2f} s | {seconds / models * 1000:.1f} ms |")
