@@ -122,7 +122,14 @@ class Loader:
         for root in {root for root, _ in names}:
             alternatives = b"|".join(re.escape(name.encode()) for r, name in sorted(names, key=str) if r == root)
             pattern = re.compile(rb"^\s*class\s+\w+\s*\([^)]*\b(?:" + alternatives + rb")\b", re.MULTILINE)
-            tests[root] = lambda source, pattern=pattern: pattern.search(source) is not None
+            # A class of the project is a base only where the file imports from the project (relatively, or
+            # by one of its top-level packages): elsewhere `Base` is another module's name.
+            packages = sorted({name.split(".")[0] for other, name in self.context if other == root} | {
+                loaded.index.name.split(".")[0] for loaded in self.loaded.values() if loaded.index.root == root})
+            imports = re.compile(rb"^[ \t]*(?:from\s+\.|(?:from|import)\s+(?:"
+                                 + b"|".join(re.escape(p.encode()) for p in packages if p) + rb")\b)", re.MULTILINE)
+            tests[root] = lambda source, pattern=pattern, imports=imports: (
+                pattern.search(source) is not None and imports.search(source) is not None)
         return self._load_context_where(tests)
 
     def load_indexes_on(self, names: set[tuple[Path, str]]) -> list[LoadedFile]:
