@@ -13,7 +13,11 @@ from contextlib import contextmanager
 from typing import NamedTuple
 
 import libcst as cst
-from libcst._nodes.internal import CodegenState
+
+try:  # the code generator's state is LibCST's own (not exported): without it, its PositionProvider
+    from libcst._nodes.internal import CodegenState
+except ImportError:  # pragma: no cover - a LibCST that moved it
+    CodegenState = None
 
 from .syntax import SourceText
 
@@ -28,7 +32,7 @@ class Range(NamedTuple):
     end: Position
 
 
-class _RecordingState(CodegenState):
+class _RecordingState(CodegenState or object):
     """LibCST's code generator, recording where each node starts and ends (PositionProvider's ranges)."""
 
     def __init__(self, module: cst.Module):
@@ -69,6 +73,12 @@ class _RecordingState(CodegenState):
 
 
 def positions(module: cst.Module) -> dict[cst.CSTNode, Range]:
+    if CodegenState is None or not hasattr(module, "_codegen"):
+        from libcst.metadata import MetadataWrapper, PositionProvider
+
+        found = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return {node: Range(Position(r.start.line, r.start.column), Position(r.end.line, r.end.column))
+                for node, r in found.items()}
     state = _RecordingState(module)
     module._codegen(state)
     return state.ranges

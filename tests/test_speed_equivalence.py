@@ -158,3 +158,22 @@ def test_a_cache_entry_that_would_run_code_is_refused(tmp_path):
     entry.write_bytes(pickle.dumps(Payload()))
     assert FileCache(tmp_path, "f", "usage").get(key, "missing") == "missing"
     assert not (tmp_path / "ran").exists()
+
+
+def test_the_light_positions_are_libcsts():
+    """locate.py's recorder gives PositionProvider's ranges, node for node (on every fixture)."""
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from sqla_fix.locate import positions
+
+    checked = 0
+    for path in sorted(FIXTURES.rglob("*.py")):
+        module = cst.parse_module(path.read_bytes())
+        expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        mine = positions(module)
+        for node, where in expected.items():
+            assert (mine[node].start.line, mine[node].start.column, mine[node].end.line, mine[node].end.column) == (
+                where.start.line, where.start.column, where.end.line, where.end.column), (path, type(node).__name__)
+            checked += 1
+    assert checked > 10_000
