@@ -44,20 +44,10 @@ BIN = Path(sys.executable).parent
 # this checkout's sqla_fix, whatever is installed (and whatever is edited while the benchmark runs elsewhere)
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
 
-LOWER_BOUND = r"""
-import os, sys
-import libcst
-for directory, subdirectories, names in os.walk(sys.argv[1]):
-    subdirectories[:] = [d for d in subdirectories if not d.startswith(".")]
-    for name in names:
-        if name.endswith(".py"):
-            data = open(os.path.join(directory, name), "rb").read()
-            if b"sqlalchemy" in data or b"sqlmodel" in data:
-                libcst.parse_module(data)
-"""
-
-AST_PARSE = r"""
-import ast, os, sys, warnings
+# Read every file; parse those that mention SQLAlchemy/SQLModel with `{parse}` (the same files for both).
+_READ_AND_PARSE = r"""
+import os, sys, warnings
+{imports}
 warnings.simplefilter("ignore")
 for directory, subdirectories, names in os.walk(sys.argv[1]):
     subdirectories[:] = [d for d in subdirectories if not d.startswith(".")]
@@ -65,8 +55,10 @@ for directory, subdirectories, names in os.walk(sys.argv[1]):
         if name.endswith(".py"):
             data = open(os.path.join(directory, name), "rb").read()
             if b"sqlalchemy" in data or b"sqlmodel" in data:
-                ast.parse(data)
+                {parse}(data)
 """
+LOWER_BOUND = _READ_AND_PARSE.format(imports="import libcst", parse="libcst.parse_module")
+AST_PARSE = _READ_AND_PARSE.format(imports="import ast", parse="ast.parse")
 
 
 def measure(command: list[str], cwd: Path) -> tuple[float, int]:

@@ -283,7 +283,7 @@ class ModuleCollector:
         annotation = _unstring(annotation)
         column = ColumnFact(name=name, statement=statement, call=None, style=Style.SQLMODEL,
                             annotation_optional=_is_optional(annotation))
-        column.type_name = _last_name(_optional_inner(annotation) if column.annotation_optional else annotation)
+        column.type_name = last_name(_optional_inner(annotation) if column.annotation_optional else annotation)
         if self.resolver.call_name(value) != "sqlmodel.Field":
             column.default = value
             return column
@@ -544,10 +544,6 @@ def _unstring(node):
         return node
     parsed = parse_expression(text)
     return parsed if parsed is not None else ast.Name("object")
-
-
-def _last_name(node) -> str | None:
-    return last_name(node)
 
 
 def _collection_of(inner) -> str | None:

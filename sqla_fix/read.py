@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .collect import assignment_kind
+from .markers import FLASK_HINTS, MARKERS, may_define_models
 from .names import Resolver
 from .picture import ModuleFacts
 from .project import ModuleIndex, index_bindings, module_name, project_root, resolved
-from .markers import FLASK_HINTS, MARKERS, may_define_models
 from .syntax import ModuleScope, SourceText
 
 __all__ = ["FLASK_HINTS", "MARKERS", "LoadError", "LoadedFile", "decode", "may_define_models", "parse", "read"]

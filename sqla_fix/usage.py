@@ -65,7 +65,6 @@ Deliberately not seen:
 from __future__ import annotations
 
 import ast
-import hashlib
 import re
 import warnings
 from collections import defaultdict
@@ -74,6 +73,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
+from .cache import digest as content_digest
 from .project import project_root, resolved
 
 if TYPE_CHECKING:
@@ -951,7 +951,7 @@ class _Reader:
 def _read(data: bytes, path: Path) -> _FileFacts | None:
     """The facts of one file's content, parsed once per content; None for what does not parse and
     for migration scripts."""
-    digest = hashlib.blake2b(data, digest_size=20).digest()
+    digest = content_digest(data)
     if digest in _CACHE:
         return _CACHE[digest]
     facts = _read_content(data, path)
@@ -1168,7 +1168,7 @@ class ProjectUsage:
                 forms = Sign(path, line, f"`{found.group().decode(errors='replace')}`", "forms")
             if not needle.search(data):
                 continue
-            key = hashlib.blake2b(data, digest_size=20).digest()
+            key = content_digest(data)
             read.append((path, key))
             if key in facts_of or key in pending:
                 continue

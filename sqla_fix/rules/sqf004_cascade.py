@@ -199,7 +199,7 @@ class ParentWithoutCascade(Rule):
         flaw = (f"Write-only many-to-many {where} cannot be loaded to delete its link rows: "
                 f"session.delete() of a `{model.name}` raises")
         secondary = relationship.keywords["secondary"]
-        name = secondary.id if isinstance(secondary, ast.Name) else _literal(secondary)
+        name = secondary.id if isinstance(secondary, ast.Name) else literal_string(secondary)
         table = next((t for t in context.facts.tables.values() if name in (t.variable, t.name)), None)
         parent_table = owner_table(context.picture, model)
         keys = [
@@ -235,7 +235,7 @@ class ParentWithoutCascade(Rule):
             return
         if not foreign_keys_to(context.picture, child, parent):
             return  # a one-to-one whose key is on the other side: its backref is the many-to-one side
-        collection_name = _literal(backref)
+        collection_name = literal_string(backref)
         backref_call = None
         if collection_name is None:
             if context.resolver.call_name(backref) != "sa.backref":
@@ -246,7 +246,7 @@ class ParentWithoutCascade(Rule):
             if "cascade" in backref_keywords or "secondary" in backref_keywords:
                 return
             positional = positional_of(backref)
-            collection_name = _literal(positional[0]) if positional else None
+            collection_name = literal_string(positional[0]) if positional else None
             backref_call = backref
         where = f"`{parent.name}.{collection_name}` (backref of `{child.name}.{relationship.name}`)"
         quote = _quote(context, relationship.call)
@@ -298,7 +298,7 @@ class ParentWithoutCascade(Rule):
             return "many-to-one"
         if target is None:
             return None
-        if relationship.flag("uselist") or _literal(relationship.keywords.get("lazy")) == "dynamic":
+        if relationship.flag("uselist") or literal_string(relationship.keywords.get("lazy")) == "dynamic":
             return "one-to-many"
         if target is model:
             # A self-referencing classic relationship: remote_side marks the many-to-one side.
@@ -410,10 +410,6 @@ def _sqlmodel_cascade(plan, call: ast.Call, quote: str) -> None:
 
 def sqlmodel_supports_cascade_delete() -> bool:
     return sqlmodel_at_least((0, 0, 21))
-
-
-def _literal(node) -> str | None:
-    return literal_string(node)
 
 
 def _quote(context: RuleContext, call: ast.Call) -> str:
