@@ -3,8 +3,10 @@
 Entries are keyed by the content's digest under a directory named for the tool's version and the
 effective configuration, so an entry is never stale: a changed file is a new key, another version or
 configuration another directory. What is cached is per-file facts only (what the project's code says
-about NULLs, read by usage.py); every cross-file question is decided afresh on each run, from the
-cached facts of the files that did not change and the new facts of those that did. Like ruff's cache,
+about NULLs, read by usage.py), and an index of what each file's bytes said by its path, size and
+modification time (a warm run does not read a file that did not change); every cross-file question is
+decided afresh on each run, from the cached facts of the files that did not change and the new facts of
+those that did. Like ruff's cache,
 the directory ignores itself in git (a `.gitignore` of `*`) and carries a CACHEDIR.TAG.
 """
 
@@ -34,6 +36,7 @@ class FileCache:
         self.directory = directory / f"{__version__}-{fingerprint}" / kind if directory else None
         self.root = directory
         self._new: dict[bytes, object] = {}
+        self._index: dict | None = None  # what this run saw of each file (see `index`), written by `save`
 
     def _entry(self, key: bytes) -> Path:
         name = key.hex()
@@ -55,22 +58,45 @@ class FileCache:
     def put(self, key: bytes, value: object) -> None:
         self._new[key] = value
 
+    def index(self) -> dict:
+        """What the last run recorded of each file by path: its size and modification time first, then what
+        its reader kept (usage.py). A file whose size and time are unchanged is not read again: ruff's cache
+        trusts the same signs."""
+        if self.directory is None:
+            return {}
+        try:
+            with (self.directory / "index").open("rb") as handle:
+                index = _SafeUnpickler(handle).load()
+        except Exception:  # missing, damaged or foreign: every file is read
+            return {}
+        return index if isinstance(index, dict) else {}
+
+    def set_index(self, index: dict) -> None:
+        self._index = index
+
     def save(self) -> None:
         """Write the entries this run made, each atomically (a run interrupted leaves whole entries)."""
-        if self.directory is None or not self._new:
+        if self.directory is None or (not self._new and self._index is None):
             return
         try:
             prepare(self.root)
             for key, value in self._new.items():
-                entry = self._entry(key)
-                entry.parent.mkdir(parents=True, exist_ok=True)
-                descriptor, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
-                with os.fdopen(descriptor, "wb") as handle:
-                    pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(temporary, entry)
+                _write(self._entry(key), value)
+            if self._index is not None:
+                _write(self.directory / "index", self._index)
         except OSError:
             pass  # a read-only checkout: the run is only slower next time
         self._new.clear()
+        self._index = None
+
+
+def _write(entry: Path, value: object) -> None:
+    """`value` pickled at `entry`, atomically (a run interrupted leaves whole entries)."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
+    with os.fdopen(descriptor, "wb") as handle:
+        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(temporary, entry)
 
 
 # What an entry may be made of: the fact classes of usage.py and plain containers. A cache directory may

@@ -128,8 +128,10 @@ class Loader:
                 loaded.index.name.split(".")[0] for loaded in self.loaded.values() if loaded.index.root == root})
             imports = re.compile(rb"^[ \t]*(?:from\s+\.|(?:from|import)\s+(?:"
                                  + b"|".join(re.escape(p.encode()) for p in packages if p) + rb")\b)", re.MULTILINE)
-            tests[root] = lambda source, pattern=pattern, imports=imports: (
-                pattern.search(source) is not None and imports.search(source) is not None)
+            literals = [name.encode() for r, name in names if r == root]  # searched fast, before the pattern
+            tests[root] = lambda source, pattern=pattern, imports=imports, literals=literals: (
+                any(literal in source for literal in literals)
+                and pattern.search(source) is not None and imports.search(source) is not None)
         return self._load_context_where(tests)
 
     def load_indexes_on(self, names: set[tuple[Path, str]]) -> list[LoadedFile]:

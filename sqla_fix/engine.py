@@ -22,10 +22,11 @@ from .decide import process
 from .discover import SKIPPED_DIRECTORIES, discover, forget_walks
 from .history import MigrationHistory
 from .migrations import forget_directories, imports_alembic, in_versions_directory
-from .picture import ROOT_BASES, Picture
+from .picture import ROOT_BASES, ClassKind, Picture
 from .project import Project, forget_resolved
 from .read import LoadedFile, LoadError, may_define_models, parse, read
 from .results import FileResult, Reported
+from .rules import RULES
 from .usage import ProjectUsage
 from .workers import default_jobs
 from .write import write_atomically, write_result
@@ -138,8 +139,10 @@ def _run(paths: list[Path], config: Config, fixing: bool, progress=None) -> list
                              *(t.variable for t in f.facts.tables.values() if t.variable)]}
     context_files += loader.load_indexes_on(indexed) if indexed else []
     # classes that map no table of their own may be mixins: their subclasses say whether the project maps them
+    # (a declarative base is no mixin: it maps no table whatever derives from it)
     bases = {(f.facts.root, name) for f in target_files if f.facts for name, model in f.facts.classes.items()
-             if model.explicit_tablename is None and not model.has_tablename_attribute and "table" not in model.class_keywords}
+             if model.explicit_tablename is None and not model.has_tablename_attribute and "table" not in model.class_keywords
+             and not model.canonical_bases & ROOT_BASES}
     context_files += loader.load_subclasses_of(bases) if bases else []
     loader.follow_imports(context_files)
     for file in loader.loaded.values():
@@ -151,6 +154,15 @@ def _run(paths: list[Path], config: Config, fixing: bool, progress=None) -> list
                 collect_or_report(file)
 
     picture = Picture([file.facts for file in loader.loaded.values() if file.facts is not None])
+    # A file that declares no model class or table gets no finding and no edit (every rule looks at those):
+    # it is not decided. Of every file only to be read for its facts, the facts stay and the tree goes.
+    targets_read = [f for f in target_files if f.path not in failed]
+    deciding = [f for f in targets_read if f.facts is not None and _declares_models(f.facts)]
+    decided = {id(f) for f in deciding}
+    skipped += [FileResult(f.path, original=f.source) for f in targets_read if id(f) not in decided]
+    for file in loader.loaded.values():
+        if id(file) not in decided:
+            file.tree = None
     # every file of each project, the run's own targets that declare no models (services, schemas) too;
     # each project is read on its own: one's code says nothing about another's columns
     caches = {root: _usage_cache(root, config) for root in loader.files_by_root}
@@ -159,14 +171,17 @@ def _run(paths: list[Path], config: Config, fixing: bool, progress=None) -> list
     for cache in caches.values():
         if cache is not None:
             cache.save()
-    targets_read = [f for f in target_files if f.path not in failed]
     histories = {
         root: MigrationHistory.read(paths, {name.split(".")[0] for (other, name) in loader.context if other == root}
                                     | {f.index.name.split(".")[0] for f in target_files if f.index.root == root})
         for root, paths in loader.files_by_root.items()
     }
-    results += process(targets_read, picture, loader.project, config, fixing, usages, histories, progress)
+    results += process(deciding, picture, loader.project, config, fixing, usages, histories, progress)
     return results + skipped
+
+
+def _declares_models(facts) -> bool:
+    return bool(facts.tables) or any(model.kind is not ClassKind.OTHER for model in facts.classes.values())
 
 
 def _usage_cache(root: Path, config: Config) -> FileCache | None:
@@ -180,19 +195,20 @@ def _project_usage(
     picture: Picture, files: list[Path], config: Config, cache: FileCache | None, progress=None
 ) -> ProjectUsage:
     """How the project's code (every file of it, whatever the run was given) uses the names the rules ask
-    about: foreign keys, relationships and length-limited strings of the mapped classes."""
-    attributes: set[str] = set()
+    about (foreign keys, their relationships, prose strings of a limited length), beside the names of all
+    the mapped classes."""
+    keys: set[str] = set()
+    relationships: set[str] = set()
+    lengths: set[str] = set()
     classes: set[str] = set()
-    for module in picture.modules:
-        classes.update(name for name, _ in module.imperative_mappings)
-        for model in module.classes.values():
-            classes.add(model.name)
-            attributes.update(r.name for r in model.relationships)
-        for owner in [*module.classes.values(), *module.tables.values()]:
-            attributes.update(
-                c.name for c in owner.columns.values()
-                # a SQLModel `body: str` is VARCHAR too: another schema's `Field(max_length=50)` limits it
-                if c.foreign_keys or c.type_length is not None or c.length_named is not None or c.type_name == "str"
-            )
-    return ProjectUsage.scan(files, attributes, classes, max_file_size=config.max_file_size, cache=cache,
-                             jobs=config.jobs or default_jobs(), progress=progress)
+    for rule in RULES:  # every rule's, whatever is selected: SQF004 asks what SQF002 decides
+        questions = rule.usage_questions(picture, config)
+        keys |= questions.keys
+        relationships |= questions.relationships
+        lengths |= questions.lengths
+        classes |= questions.classes
+    known = {name for module in picture.modules for name in
+             [*(name for name, _ in module.imperative_mappings), *(model.name for model in module.classes.values())]}
+    return ProjectUsage.scan(files, keys, classes, relationships=relationships, lengths=lengths, known_classes=known,
+                             max_file_size=config.max_file_size,
+                             cache=cache, jobs=config.jobs or default_jobs(), progress=progress)

@@ -65,6 +65,7 @@ Deliberately not seen:
 from __future__ import annotations
 
 import ast
+import os
 import re
 import warnings
 from collections import defaultdict
@@ -112,15 +113,17 @@ _PARTIAL_WORDS = frozenset({"Update", "Patch", "Partial", "Filter", "Filters", "
 # column added to such a table appears in what the application returns, so adding one is behaviour.
 _ROW_SERIALIZER = re.compile(
     rb"__table__\.columns|__table__\.c\b|persist_selectable|\.column_attrs\b|\.mapper\.columns|"
-    rb"class_mapper\([^)]*\)\.(?:columns|c\b|mapped_table)|for \w+ in \w+\.c\b|inspect\(\w+\)\.(?:attrs|columns)"
+    rb"class_mapper\([^)]*\)\.(?:columns|c\b|mapped_table)|inspect\(\w+\)\.(?:attrs|columns)"
 )
+_ROW_SERIALIZER_LITERALS = (b"__table__", b"persist_selectable", b"column_attrs", b"mapper", b"inspect(")
+_COLUMN_LOOP = re.compile(rb"for \w+ in \w+\.c\b")  # apart: a literal prefix is searched fast, an alternation is not
 # Libraries that build forms and views from the column types: String(n) is a text input limited to n,
 # Text a text area without a limit, and some databases cannot sort by a TEXT column (SQF003).
 _FORM_FRAMEWORKS = re.compile(
     rb"^\s*(?:from|import)\s+(flask_appbuilder|flask_admin|sqladmin|starlette_admin|wtforms_alchemy|"
     rb"wtforms_sqlalchemy)\b", re.MULTILINE
 )
-_FORM_LIBRARIES = (b"flask_appbuilder", b"flask_admin", b"sqladmin", b"starlette_admin", b"wtforms_")
+_FORM_LIBRARIES = (b"flask_appbuilder", b"admin", b"wtforms_")  # literals first: each is searched fast
 _SQL_NULL = re.compile(
     r"""\b([A-Za-z_]\w*)["`\]]?\s+IS\s+(?:NOT\s+)?NULL\b|\b([A-Za-z_]\w*)["`\]]?\s*=\s*NULL\b""",
     re.IGNORECASE,
@@ -488,6 +491,14 @@ def _children(node: ast.AST) -> list[ast.AST]:
 
 def _is_alembic(module: str | None) -> bool:
     return module is not None and (module == "alembic" or module.startswith("alembic."))
+
+
+def _imports_alembic(nodes: list[ast.AST]) -> bool:
+    return any(
+        (isinstance(node, ast.Import) and any(_is_alembic(alias.name) for alias in node.names))
+        or (isinstance(node, ast.ImportFrom) and not node.level and _is_alembic(node.module))
+        for node in nodes
+    )
 
 
 def _bindings(tree: ast.Module, nodes: list[ast.AST]) -> dict[str, _Binding] | None:
@@ -948,30 +959,24 @@ class _Reader:
             self._use(name, ("var", None), node, f"SQL `{' '.join(match.group(0).split())}`", SQL)
 
 
-def _read(data: bytes, path: Path) -> _FileFacts | None:
-    """The facts of one file's content, parsed once per content; None for what does not parse and
-    for migration scripts."""
-    digest = content_digest(data)
-    if digest in _CACHE:
-        return _CACHE[digest]
-    facts = _read_content(data, path)
-    _remember(digest, facts)
-    return facts
-
-
 def _remember(digest: bytes, facts: _FileFacts | None) -> None:
     if len(_CACHE) >= _CACHE_SIZE:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[digest] = facts
 
 
-def _read_content(data: bytes, path: Path) -> _FileFacts | None:
+def _read_content(data: bytes, path: Path, lengths_only: bool = False) -> _FileFacts | None:
+    """The facts of one file's content (only its length evidence, `_slices`, when `lengths_only`); None
+    for what does not parse and for migration scripts."""
     facts: _FileFacts | None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(data, filename=str(path))
         nodes = list(ast.walk(tree))  # walked once, for the three readers that look at every node
+        if lengths_only:
+            facts = None if _imports_alembic(nodes) else _FileFacts([], [], {}, {}, [], slices=_slices(nodes))
+            return facts
         bindings = _bindings(tree, nodes)
         facts = None if bindings is None else _Reader(tree, bindings).read()
         if facts is not None:
@@ -982,16 +987,16 @@ def _read_content(data: bytes, path: Path) -> _FileFacts | None:
     return facts
 
 
-def _read_batch(batch: list[str]) -> list[_FileFacts | None]:
+def _read_batch(batch: list[tuple[str, bool]]) -> list[_FileFacts | None]:
     """The facts of several files (in a worker process), each read again: the scan keeps no contents."""
     facts = []
-    for path in batch:
+    for path, lengths_only in batch:
         try:
             data = Path(path).read_bytes()
         except OSError:
             facts.append(None)
             continue
-        facts.append(_read_content(data, Path(path)))
+        facts.append(_read_content(data, Path(path), lengths_only))
     return facts
 
 
@@ -1020,7 +1025,7 @@ _MISSING = object()
 _BATCH = 64  # contents per task: few enough round trips, enough tasks to share between workers
 
 
-def _read_all(contents: list[str], jobs: int, progress=None) -> list[_FileFacts | None]:
+def _read_all(contents: list[tuple[str, bool]], jobs: int, progress=None) -> list[_FileFacts | None]:
     """The facts of every content, in order: in `jobs` worker processes where there are enough to share."""
     batches = [contents[start : start + _BATCH] for start in range(0, len(contents), _BATCH)]
     if jobs <= 1 or len(contents) < 2 * _BATCH:
@@ -1037,6 +1042,221 @@ def _read_all(contents: list[str], jobs: int, progress=None) -> list[_FileFacts 
             progress.advance(len(batch))
 
     return [facts for batch in map_in_processes(_read_batch, batches, jobs, done) for facts in batch]
+
+
+PLAIN, RELATIONSHIP, LENGTH = "plain", "relationship", "length"  # kinds of names a scan looks for
+FULL, LENGTHS = "full", "lengths"  # how much of a file is read: every fact, or only its length evidence
+
+
+class _Patterns(NamedTuple):
+    """What makes a file worth parsing (see `_patterns_of`)."""
+
+    words: bytes | None  # a regular expression matching any name looked for
+    kinds: dict[bytes, frozenset[str]]  # each name's kinds: where it must occur to be worth a parse
+    models: bytes | None  # any model's name (with `merge(` in the file)
+    max_file_size: int | None
+
+    def fingerprint(self) -> bytes:
+        kinds = b";".join(word + b"=" + ",".join(sorted(kinds)).encode() for word, kinds in sorted(self.kinds.items()))
+        parts = [self.words or b"", kinds, self.models or b"", str(self.max_file_size).encode()]
+        return content_digest(b"\0".join(parts))
+
+    def wanted(self, data: bytes) -> str | None:
+        """FULL when the file is to be read for every fact, LENGTHS when only for length evidence (a
+        length-limited name is all it may be about), None when it says nothing about the names."""
+        lengths = False
+        if self.words is not None:
+            limited: bool | None = None
+            for match in re.finditer(self.words, data):
+                kinds = self.kinds[match.group()]
+                if PLAIN in kinds:
+                    return FULL
+                start, end = match.span()
+                if (start and data[start - 1] in _WORD_BYTES) or (end < len(data) and data[end] in _WORD_BYTES):
+                    continue  # part of a longer name: every form below is the name on its own
+                if RELATIONSHIP in kinds and _relationship_form(data, start, end):
+                    return FULL
+                if not lengths and LENGTH in kinds and _length_form(data, start, end):
+                    if limited is None:
+                        limited = _LIMIT_MARK.search(data) is not None
+                    lengths = limited
+        if self.models is not None and b"merge(" in data and re.search(self.models, data) is not None:
+            return FULL
+        return LENGTHS if lengths else None
+
+
+# Where a value is cut to a length or a limit declared (`v[:255]`, `max_length=`, `Length(max=...)`,
+# `constr(...)`): `_slices` finds no length evidence in a file without one of them.
+_LIMIT_MARK = re.compile(rb"\[[\s\\]*:|max_len|maxLength|maxlength|Length|constr|StringConstraints|MaxLen")
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") | frozenset(range(128, 256))
+_GAP_BYTES = frozenset(b" \t\r\n\f\\")  # blanks, newlines inside brackets, backslash continuations
+_QUOTES = frozenset(b"\"'")
+
+
+def _after(data: bytes, end: int) -> int | None:
+    """The first byte after `end` that is not blank (or a line continuation)."""
+    while end < len(data) and data[end] in _GAP_BYTES:
+        end += 1
+    return data[end] if end < len(data) else None
+
+
+def _before(data: bytes, start: int) -> int | None:
+    start -= 1
+    while start >= 0 and data[start] in _GAP_BYTES:
+        start -= 1
+    return data[start] if start >= 0 else None
+
+
+def _quoted(data: bytes, start: int, end: int) -> bool:
+    return start > 0 and end < len(data) and data[start - 1] in _QUOTES and data[end] in _QUOTES
+
+
+def _relationship_form(data: bytes, start: int, end: int) -> bool:
+    """`obj.post` (comparisons, truth tests, assignments), `post=` (keywords, `filter_by`), `"post"`
+    (`getattr`, `setattr`, `@validates`)."""
+    return _before(data, start) == ord(".") or _after(data, end) == ord("=") or _quoted(data, start, end)
+
+
+def _length_form(data: bytes, start: int, end: int) -> bool:
+    """A target or key where a value is stored or declared: `obj.body =`, `body=`, `body: str =`, `"body":`."""
+    return _after(data, end) in (ord("="), ord(":")) or (_quoted(data, start, end) and _after(data, end + 1) == ord(":"))
+
+
+def _patterns_of(keys: Collection[str], relationships: Collection[str], lengths: Collection[str],
+                 classes: Collection[str], models: Collection[str], max_file_size: int | None) -> _Patterns:
+    """The byte patterns of a scan. A file is parsed when it could hold a fact about a name asked about;
+    each kind of name has a form that is a superset of the code the readers below turn into facts for it
+    (tested on every fixture, tests/test_usage.py):
+    - keys and classes (plain): the name anywhere (SQL text, schemas named after a model, subclasses);
+    - relationships: `obj.post`, `post=`, `"post"` (see `_relationship_form`); a name in prose is not code;
+    - length-limited names: `obj.body =`, `body=`, `body:`, `"body":` (`_length_form`), in a file that
+      cuts a value (`[:`) or declares a limit.
+    A name of a narrower kind that contains a plain name is plain: one pass of one expression finds every
+    name (matches do not overlap), and a plain name inside a longer match must not be missed."""
+    plain = {n for n in (*keys, *classes) if n}
+    kinds: dict[str, set[str]] = {name: {PLAIN} for name in plain}
+    for kind, names in ((RELATIONSHIP, relationships), (LENGTH, lengths)):
+        for name in names:
+            if name and name not in plain:
+                kinds.setdefault(name, set()).add(PLAIN if any(p in name for p in plain) else kind)
+    words = sorted(kinds, key=len, reverse=True)
+    every_model = sorted({n for n in models if n}, key=len, reverse=True)
+    return _Patterns(
+        _trie_pattern([w.encode() for w in words]) if words else None,
+        {name.encode(): frozenset(found) for name, found in kinds.items()},
+        _trie_pattern([n.encode() for n in every_model]) if every_model else None,
+        max_file_size,
+    )
+
+
+class _Look(NamedTuple):
+    """What the bytes of one file say, before any parse."""
+
+    key: bytes | None  # the key of its facts (content digest and depth) if it is to be read, else None
+    serializer: tuple[int, str] | None  # (line, text) of code that turns whole rows into data
+    forms: tuple[int, str] | None  # (line, text) of an import of a library that builds forms from columns
+
+
+def _look(data: bytes, patterns: _Patterns) -> _Look | None:
+    if patterns.max_file_size is not None and len(data) > patterns.max_file_size:
+        return _Look(None, None, None)  # not read for evidence, like a file that mentions no name
+    serializer = forms = None
+    found = [match for match in (
+        _ROW_SERIALIZER.search(data) if any(literal in data for literal in _ROW_SERIALIZER_LITERALS) else None,
+        _COLUMN_LOOP.search(data),
+    ) if match is not None]
+    if found:
+        first = min(found, key=lambda match: match.start())
+        serializer = (data.count(b"\n", 0, first.start()) + 1, f"`{first.group().decode(errors='replace')}`")
+    if any(name in data for name in _FORM_LIBRARIES) and (match := _FORM_FRAMEWORKS.search(data)) is not None:
+        forms = (data.count(b"\n", 0, match.start()) + 1, f"`{match.group().decode(errors='replace')}`")
+    depth = patterns.wanted(data)
+    return _Look(None if depth is None else content_digest(data) + depth.encode(), serializer, forms)
+
+
+def _look_batch(task: tuple[list[str], _Patterns]) -> list[_Look | None]:
+    """What the bytes of several files say (in a worker process); None for a file that cannot be read."""
+    paths, patterns = task
+    looks = []
+    for path in paths:
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            looks.append(None)
+            continue
+        looks.append(_look(data, patterns))
+    return looks
+
+
+_LOOK_BATCH = 256  # files per task: their bytes are only looked at, far faster than parsed
+
+
+def _look_all(paths: list[Path], patterns: _Patterns, cache: "FileCache | None", jobs: int,
+              progress=None) -> list[_Look | None]:
+    """What each file's bytes say, in order. A file whose size and modification time are those the cache's
+    index recorded under the same patterns is not read again (ruff's cache trusts the same signs)."""
+    fingerprint = patterns.fingerprint()
+    index = cache.index() if cache is not None else {}
+    looks: list[_Look | None] = [None] * len(paths)
+    stats: list[tuple[int, int] | None] = [None] * len(paths)
+    unknown: list[int] = []
+    for position, path in enumerate(paths):
+        try:
+            status = os.stat(path)
+        except OSError:
+            continue
+        stats[position] = (status.st_size, status.st_mtime_ns)
+        entry = index.get(str(resolved(path)))
+        try:
+            if entry[:3] == (status.st_size, status.st_mtime_ns, fingerprint):
+                looks[position] = _Look(*entry[3])
+                continue
+        except TypeError:  # no entry, or not one of ours
+            pass
+        unknown.append(position)
+    if progress is not None:
+        progress.stage("looking through the project's files", len(unknown))
+    names = [str(paths[position]) for position in unknown]
+    batches = [(names[start : start + _LOOK_BATCH], patterns) for start in range(0, len(names), _LOOK_BATCH)]
+
+    def done(batch) -> None:
+        if progress is not None:
+            progress.advance(len(batch))
+
+    if jobs <= 1 or len(batches) < 2:
+        found = []
+        for batch in batches:
+            found.append(_look_batch(batch))
+            done(found[-1])
+    else:
+        from .workers import map_in_processes
+
+        found = map_in_processes(_look_batch, batches, jobs, done)
+    for position, look in zip(unknown, (look for batch in found for look in batch), strict=True):
+        looks[position] = look
+    if cache is not None:
+        cache.set_index({
+            str(resolved(path)): (*status, fingerprint, tuple(look))
+            for path, status, look in zip(paths, stats, looks, strict=True) if status is not None and look is not None
+        })
+    return looks
+
+
+def _unique_paths(files: Iterable[Path]) -> list[Path]:
+    """Each file once (by its resolved path), migrations left out."""
+    seen: set[Path] = set()
+    paths = []
+    for path in files:
+        path = Path(path)
+        try:
+            key = resolved(path)
+        except (OSError, RuntimeError):
+            continue
+        if key in seen or _in_versions_directory(key):
+            continue
+        seen.add(key)
+        paths.append(path)
+    return paths
 
 
 def _in_versions_directory(resolved: Path) -> bool:
@@ -1065,13 +1285,17 @@ class ProjectUsage:
     """The signs, in a project's code, that foreign keys are NULL by design. Build it with `scan`."""
 
     def __init__(
-        self, files: list[tuple[Path, _FileFacts]], attributes: Collection[str], classes: Collection[str]
+        self, files: list[tuple[Path, _FileFacts]], attributes: Collection[str], classes: Collection[str],
+        known_classes: Collection[str] = (), *, relationships: Collection[str] = (), lengths: Collection[str] = (),
     ) -> None:
         self._files = files
         self.row_serializer: Sign | None = None  # where the code turns whole rows into data (see _ROW_SERIALIZER)
         self.form_framework: Sign | None = None  # where it imports a library that builds forms from columns
-        self._attributes = frozenset(attributes)
-        self._classes = frozenset(classes)
+        self._attributes = frozenset(attributes)  # scanned as any kind of name
+        self._relationships = self._attributes | frozenset(relationships)
+        self._lengths = self._attributes | frozenset(lengths)
+        self._asked = frozenset(classes)
+        self._classes = frozenset(classes) | frozenset(known_classes)
         self._bases: dict[str, set[str]] = defaultdict(set)
         self._ancestry: dict[str, frozenset[str]] = {}
         self._models_in: dict[str, list[str]] = {}  # schema class -> the model names in its name
@@ -1102,7 +1326,7 @@ class ProjectUsage:
     def slice_signs(self, class_name: str, attribute: str) -> list[Sign]:
         """Where the code cuts a value to a length before storing it in `attribute` (matched by name:
         over-reporting only turns a fix into a report)."""
-        if attribute not in self._attributes:
+        if attribute not in self._lengths:
             raise ValueError(f"{attribute!r} was not scanned for")
         return [Sign(path, line, f"`{text}`", "slice") for path, line, text in self._slices.get(attribute, ())]
 
@@ -1125,50 +1349,39 @@ class ProjectUsage:
         attributes: Collection[str],
         classes: Collection[str],
         *,
+        relationships: Collection[str] = (),
+        lengths: Collection[str] = (),
+        known_classes: Collection[str] = (),
         max_file_size: int | None = None,
         cache: "FileCache | None" = None,
         jobs: int = 1,
         progress=None,
     ) -> ProjectUsage:
-        """Read `files` for evidence about `attributes` (every key and relationship name that will be
-        asked about) of `classes` (the models asked about, and best every other model too: a
-        comparison on another model named here is not evidence for this one)."""
-        names = sorted({n for n in (*attributes, *classes) if n}, key=len, reverse=True)
-        needle = re.compile(_trie_pattern([n.encode() for n in names])) if names else None
-        seen: set[Path] = set()
-        read: list[tuple[Path, bytes]] = []  # the files to read facts from, with their contents' digests
+        """Read `files` for evidence about `attributes` (the keys that will be asked about; any name can be
+        given here), `relationships` (asked about only as a key's relationship) and `lengths` (asked about
+        only by `slice_signs`) of `classes` (the classes asked about, and their subclasses). `known_classes`
+        are the project's other models, only known by name (a comparison on another model is not evidence
+        for this one, and a `merge()` of any of them is seen). The narrower a name's kind, the fewer files
+        are parsed (see `patterns`)."""
+        patterns = _patterns_of(attributes, relationships, lengths, classes, {*classes, *known_classes},
+                                max_file_size)
+        paths = _unique_paths(files)
+        looks = _look_all(paths, patterns, cache, jobs, progress)
+        read: list[tuple[Path, bytes]] = []  # the files to read facts from, with their facts' keys
         facts_of: dict[bytes, _FileFacts | None] = {}
-        pending: dict[bytes, str] = {}  # digest -> a path with that content (read again where it is parsed)
+        pending: dict[bytes, tuple[str, bool]] = {}  # key -> a path with that content, and "lengths only"
         serializer: Sign | None = None
         forms: Sign | None = None
-        for path in files:
-            path = Path(path)
-            try:
-                key = resolved(path)
-            except (OSError, RuntimeError):
+        for path, look in zip(paths, looks, strict=True):
+            if look is None:
                 continue
-            if key in seen:
+            if serializer is None and look.serializer is not None:
+                serializer = Sign(path, *look.serializer, "serializer")
+            if forms is None and look.forms is not None:
+                forms = Sign(path, *look.forms, "forms")
+            key = look.key
+            if key is None:
                 continue
-            seen.add(key)
-            if needle is None or _in_versions_directory(key):
-                continue
-            try:
-                data = path.read_bytes()
-            except OSError:
-                continue
-            if max_file_size is not None and len(data) > max_file_size:
-                continue
-            if serializer is None and (found := _ROW_SERIALIZER.search(data)) is not None:
-                line = data.count(b"\n", 0, found.start()) + 1
-                serializer = Sign(path, line, f"`{found.group().decode(errors='replace')}`", "serializer")
-            if forms is None and any(name in data for name in _FORM_LIBRARIES) and (
-                found := _FORM_FRAMEWORKS.search(data)
-            ) is not None:
-                line = data.count(b"\n", 0, found.start()) + 1
-                forms = Sign(path, line, f"`{found.group().decode(errors='replace')}`", "forms")
-            if not needle.search(data):
-                continue
-            key = content_digest(data)
             read.append((path, key))
             if key in facts_of or key in pending:
                 continue
@@ -1177,7 +1390,7 @@ class ProjectUsage:
             elif cache is not None and (cached := cache.get(key, _MISSING)) is not _MISSING:
                 facts_of[key] = cached
             else:
-                pending[key] = str(path)
+                pending[key] = (str(path), key.endswith(LENGTHS.encode()))
         if progress is not None:
             progress.stage("reading the project's code", len(pending))
         for key, facts in zip(pending, _read_all(list(pending.values()), jobs, progress), strict=True):
@@ -1187,7 +1400,7 @@ class ProjectUsage:
         for key, facts in facts_of.items():
             _remember(key, facts)
         held = [(path, facts_of[key]) for path, key in read if facts_of[key] is not None]
-        usage = cls(held, attributes, classes)
+        usage = cls(held, attributes, classes, known_classes, relationships=relationships, lengths=lengths)
         usage.row_serializer = serializer
         usage.form_framework = forms
         return usage
@@ -1243,9 +1456,9 @@ class ProjectUsage:
         (`Post(comments=[Comment(...)])`) and `.append()` are taken as setting it without being named.
         """
         relationships = frozenset(relationships)
-        unscanned = ({attribute} | relationships) - self._attributes
-        if unscanned or class_name not in self._classes:
-            missing = ", ".join(sorted(unscanned | ({class_name} - self._classes)))
+        unscanned = ({attribute} - self._attributes) | (relationships - self._relationships)
+        if unscanned or class_name not in self._asked:
+            missing = ", ".join(sorted(unscanned | ({class_name} - self._asked)))
             raise ValueError(f"not scanned for: {missing} (pass it to ProjectUsage.scan)")
         key_names = {attribute} | relationships
         back = frozenset(back_references)

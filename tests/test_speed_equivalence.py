@@ -4,6 +4,7 @@ cross-file questions are decided again on every run)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -177,3 +178,43 @@ def test_the_light_positions_are_libcsts():
                 where.start.line, where.start.column, where.end.line, where.end.column), (path, type(node).__name__)
             checked += 1
     assert checked > 10_000
+
+
+def test_a_warm_run_reads_only_the_files_that_changed(tree, tmp_path, monkeypatch):
+    """The cache's index: a file whose size and modification time did not change is not read again by the
+    usage scan; one that changed is (its size kept, so that only the time tells), and decides as cold."""
+    cache = tmp_path / "cache"
+    outcome([tree], cache=True, cache_dir=str(cache))
+    looked: list[str] = []
+    real = usage._look_batch
+
+    def counting(task):
+        looked.extend(task[0])
+        return real(task)
+
+    monkeypatch.setattr(usage, "_look_batch", counting)
+    assert outcome([tree], jobs=1, cache=True, cache_dir=str(cache)) == outcome([tree], jobs=1)
+    looked.clear()
+    outcome([tree], jobs=1, cache=True, cache_dir=str(cache))
+    assert looked == []
+    service = tree / "app" / "services" / "s000.py"
+    text = service.read_text()
+    changed = text.replace("row.author_id is None", "row.author_id is 0000")
+    assert len(changed) == len(text)
+    service.write_text(changed)
+    os.utime(service, ns=(service.stat().st_atime_ns, service.stat().st_mtime_ns + 1_000_000))
+    warm = outcome([tree], jobs=1, cache=True, cache_dir=str(cache))
+    assert looked == [str(service.resolve())]
+    assert warm == outcome([tree], jobs=1)
+
+
+def test_a_damaged_index_is_a_cold_read(tree, tmp_path):
+    cache = tmp_path / "cache"
+    expected = outcome([tree], cache=True, cache_dir=str(cache))
+    [index] = [path for path in cache.rglob("index")]
+    index.write_bytes(b"not a pickle")
+    assert outcome([tree], cache=True, cache_dir=str(cache)) == expected
+    import pickle
+
+    index.write_bytes(pickle.dumps({str(tree / "app" / "x.py"): ("odd",), 3: None}))
+    assert outcome([tree], cache=True, cache_dir=str(cache)) == expected

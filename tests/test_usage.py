@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import sysconfig
 import textwrap
 from pathlib import Path
 
@@ -72,8 +73,10 @@ def project(tmp_path: Path, files: dict[str, str]) -> list[Path]:
 
 def signs(tmp_path, code: str, *, attributes=ATTRIBUTES, classes=CLASSES, name="app/views.py", **query):
     files = project(tmp_path, {name: code})
-    found = ProjectUsage.scan(files, attributes, classes)
     query.setdefault("relationships", ("post",))
+    # the relationships are scanned as such (their narrower byte forms must miss nothing the reader sees)
+    related = set(query["relationships"]) - {query.get("attribute", "post_id")}
+    found = ProjectUsage.scan(files, set(attributes) - related, classes, relationships=related)
     return found.null_signs(query.pop("class_name", "Comment"), query.pop("attribute", "post_id"), **query)
 
 
@@ -715,3 +718,75 @@ def test_rows_written_with_merge_are_found(tmp_path):
     assert usage.merge_sign("Slot").line == 5
     assert usage.merge_sign("Other").line == 6
     assert usage.merge_sign("Never") is None
+
+
+# -- the byte forms: which files are parsed at all ----------------------------------------------------------
+
+TRICKY = {
+    "spaced.py": "def f(obj):\n    obj . author = None\n    return obj.\\\n        author is None\n",
+    "strings.py": 'def f(x):\n    if getattr(x, "author") is None:\n        setattr(x, \'author\', None)\n',
+    "validates.py": ('from sqlalchemy.orm import validates\n\n\nclass A:\n    @validates("author")\n'
+                     '    def check(self, key, value):\n        assert value is not None\n        return value\n'),
+    "queries.py": "def f(q, row):\n    q.filter_by(author=None)\n    if not row.author:\n        return ~A.author.has()\n",
+    "slices.py": ('def f(obj, text, y):\n    data = {"body": text[:10]}\n    g(body=\n      text[:5])\n'
+                  '    obj.body = (\n        y\n    )[:5]\n    obj.body \\\n        = y[:3]\n    return data\n'),
+    "schemas.py": ('from pydantic import BaseModel, Field\nfrom marshmallow import fields\nfrom marshmallow.validate import Length\n\n\n'
+                   'class S(BaseModel):\n    body: str = Field(max_length=5)\n\n\nclass M:\n'
+                   '    body = fields.String(validate=Length(max=5))\n\n\n'
+                   'SCHEMA = {"body" : {"type": "string", "maxLength": 5}}\n'),
+}
+
+
+def _corpus() -> list[tuple[str, bytes]]:
+    root = Path(__file__).resolve().parent.parent
+    files = [(str(path), path.read_bytes()) for path in sorted((root / "fixtures").rglob("*.py"))]
+    files += [(str(path), path.read_bytes()) for path in sorted((root / "sqla_fix").rglob("*.py"))]
+    # real code that is not about models: the top-level modules of the standard library, up to 40 kB
+    standard = Path(sysconfig.get_paths()["stdlib"])
+    files += [(str(path), path.read_bytes()) for path in sorted(standard.glob("*.py")) if path.stat().st_size < 40_000]
+    return files + [(name, text.encode()) for name, text in TRICKY.items()]
+
+
+def test_the_byte_forms_keep_every_file_whose_facts_name_them():
+    """A relationship or length-limited name is looked for in narrower forms than its bare spelling
+    (`obj.post`, `"body":`); every fact the readers find for such a name, in every fixture, in sqla-fix's
+    own code and in the awkward spellings above, is in a file those forms keep, and a file kept for its
+    lengths only has the same length evidence as a full read."""
+    uses = slices = 0
+    tricky_with_facts = set()
+    for name, data in _corpus():
+        facts = usage._read_content(data, Path(name))
+        if facts is None:
+            continue
+        if name in TRICKY and (facts.uses or facts.slices):
+            tricky_with_facts.add(name)
+        for use in facts.uses:
+            if use.kind != SQL:  # SQL text never counts for a relationship
+                patterns = usage._patterns_of((), {use.attr}, (), (), (), None)
+                assert patterns.wanted(data) == usage.FULL, (name, use)
+                uses += 1
+        for attribute, line, text in facts.slices:
+            patterns = usage._patterns_of((), (), {attribute}, (), (), None)
+            depth = patterns.wanted(data)
+            assert depth in (usage.FULL, usage.LENGTHS), (name, attribute, line, text)
+            if depth == usage.LENGTHS:
+                alone = usage._read_content(data, Path(name), lengths_only=True)
+                assert [s for s in alone.slices if s[0] == attribute] == [s for s in facts.slices if s[0] == attribute]
+            slices += 1
+    assert tricky_with_facts == set(TRICKY)
+    assert uses > 1000 and slices > 15, (uses, slices)
+
+
+@pytest.mark.parametrize("code, relationships, lengths", [
+    ('"""The author of the book, and its owner."""\n# author: who wrote it\n', {"author", "owner"}, ()),
+    ("def warn(message=None):\n    return message\n", (), {"message"}),  # no value is cut: no length evidence
+    ("authority = 1\nx.authors = []\n", {"author"}, {"author"}),
+])
+def test_the_byte_forms_skip_prose_and_other_names(code, relationships, lengths):
+    assert usage._patterns_of((), relationships, lengths, (), (), None).wanted(code.encode()) is None
+
+
+def test_a_name_holding_a_plain_name_is_looked_for_everywhere():
+    """`team` is a key's name (plain): `old_team` must not hide it behind a narrower form."""
+    patterns = usage._patterns_of({"team"}, {"old_team"}, (), (), (), None)
+    assert patterns.wanted(b"x = old_team\n") == usage.FULL

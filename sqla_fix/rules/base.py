@@ -6,7 +6,7 @@ import ast
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from ..names import Resolver
 from ..picture import ClassKind, ColumnFact, ModelClass, ModuleFacts, Picture, TableFact
@@ -78,6 +78,15 @@ class Base(DeclarativeBase):
 """
 
 
+class Questions(NamedTuple):
+    """The names a rule asks the project's code about (usage.py): only the files that mention one are read."""
+
+    keys: frozenset[str] = frozenset()  # asked about as foreign keys (`null_signs`)
+    relationships: frozenset[str] = frozenset()  # as the relationships set through a key
+    lengths: frozenset[str] = frozenset()  # as length-limited strings (`slice_signs`)
+    classes: frozenset[str] = frozenset()  # the classes asked about
+
+
 class Rule:
     """A rule's module docstring is its rationale: why a database engineer cares, and where it does not fix."""
 
@@ -88,6 +97,16 @@ class Rule:
 
     def check(self, context: "RuleContext") -> Iterable[Finding]:
         raise NotImplementedError
+
+    def usage_questions(self, picture: Picture, config: "Config") -> Questions:
+        """Every name `check` may ask about through `RuleContext.null_signs` or `slice_signs`, for the whole
+        run: a name not declared by some rule is not looked up (the question then says so)."""
+        return Questions()
+
+
+def key_relationships(owner: ModelClass) -> list[str]:
+    """The relationships of `owner` that are set through its foreign keys (`Comment.post` for `post_id`)."""
+    return [r.name for r in owner.relationships if r.scalar_annotation or r.collection is None]
 
 
 Owner = ModelClass | TableFact
@@ -146,9 +165,8 @@ class RuleContext:
                 except ValueError:
                     signs.append(f"`{name}.{column.name}` was not looked up in the project's code")
             return signs
-        relationships = [r.name for r in owner.relationships if r.scalar_annotation or r.collection is None]
         try:
-            return self.usage.null_signs(owner.name, column.name, relationships)
+            return self.usage.null_signs(owner.name, column.name, key_relationships(owner))
         except ValueError:  # a name the project was not read for (made by a fix of this run): not seen
             return [f"`{owner.name}.{column.name}` was not looked up in the project's code"]
 

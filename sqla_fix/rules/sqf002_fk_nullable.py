@@ -32,10 +32,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..picture import ColumnFact, ModelClass, Style, keyword_flag
+from ..picture import ColumnFact, ModelClass, Picture, Style, keyword_flag
 from ..syntax import is_constant, keywords_of
-from .base import UNSAFE, Finding, Invalid, Owner, Rule, RuleContext, Valid, keyword_fix
+from .base import (
+    UNSAFE,
+    Finding,
+    Invalid,
+    Owner,
+    Questions,
+    Rule,
+    RuleContext,
+    Valid,
+    key_relationships,
+    keyword_fix,
+)
 from .schema import (
     all_columns,
     key_tables,
@@ -45,6 +57,9 @@ from .schema import (
     primary_key_columns,
     unknown_definition,
 )
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 
 @dataclass
@@ -227,6 +242,31 @@ class RequiredForeignKeyNullable(Rule):
         Invalid('class C(Base):\n    __tablename__ = "c"\n    id = Column(Integer, primary_key=True)\n'
                 '    approved_by_id = Column(Integer, ForeignKey("users.id"))\n'),
     ]
+
+    def usage_questions(self, picture: Picture, config: Config) -> Questions:
+        """Every foreign key with the relationships set through it, and the classes that hold one with their
+        subclasses (whose constructors build such rows too): what `will_be_not_null` asks, for SQF004 too."""
+        keys: set[str] = set()
+        relationships: set[str] = set()
+        owners: set[str] = set()
+        for module in picture.modules:
+            for model in module.classes.values():
+                found = [column.name for column in model.columns.values() if column.foreign_keys]
+                if found:
+                    keys.update(found)
+                    relationships.update(key_relationships(model))
+                    owners.add(model.name)
+            for table in module.tables.values():
+                found = [column.name for column in table.columns.values() if column.foreign_keys]
+                if found:
+                    keys.update(found)
+                    owners.update(picture.classes_mapping(table, module.root))
+        classes = set(owners)
+        for module in picture.modules:
+            for model in module.classes.values():
+                if any(ancestor.name in owners for ancestor in picture.chain(model)):
+                    classes.add(model.name)
+        return Questions(keys=frozenset(keys), relationships=frozenset(relationships), classes=frozenset(classes))
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         for owner, column in context.columns():

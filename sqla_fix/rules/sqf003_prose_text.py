@@ -34,16 +34,20 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from ..names import prefix_of
-from ..picture import ModelClass, Style
-from .base import Finding, Invalid, Rule, RuleContext, Valid
+from ..picture import ModelClass, Picture, Style
+from .base import Finding, Invalid, Questions, Rule, RuleContext, Valid
 from .schema import (
     in_any_constraint,
     project_indexes,
     sqlmodel_at_least,
     unknown_definition,
 )
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 _TEXT_FOR = {"sa.String": "Text", "sa.VARCHAR": "Text", "sa.Unicode": "UnicodeText", "sa.NVARCHAR": "UnicodeText"}
 
@@ -80,6 +84,16 @@ class ProseColumnAsString(Rule):
         Invalid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
                 '    notes: Mapped[str] = mapped_column(String(255), server_default="")\n'),
     ]
+
+    def usage_questions(self, picture: Picture, config: Config) -> Questions:
+        """The prose-named columns of a limited length (SQLModel's `str` is VARCHAR too): does the project's
+        code keep to that length (`slice_signs`)?"""
+        return Questions(lengths=frozenset(
+            column.name for module in picture.modules
+            for owner in [*module.classes.values(), *module.tables.values()] for column in owner.columns.values()
+            if (column.type_length is not None or column.length_named is not None or column.type_name == "str")
+            and is_prose(column.name, config.prose_names, config.short_names)
+        ))
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         config = context.config
