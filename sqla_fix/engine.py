@@ -210,5 +210,5 @@ def _project_usage(
     known = {name for module in picture.modules for name in
              [*(name for name, _ in module.imperative_mappings), *(model.name for model in module.classes.values())]}
     return ProjectUsage.scan(files, keys, classes, relationships=relationships, lengths=lengths, known_classes=known,
-                             max_file_size=config.max_file_size,
-                             cache=cache, jobs=config.jobs or default_jobs(), progress=progress)
+                             max_file_size=config.max_file_size, cache=cache, jobs=config.jobs or default_jobs(),
+                             progress=progress)

@@ -493,14 +493,6 @@ def _is_alembic(module: str | None) -> bool:
     return module is not None and (module == "alembic" or module.startswith("alembic."))
 
 
-def _imports_alembic(nodes: list[ast.AST]) -> bool:
-    return any(
-        (isinstance(node, ast.Import) and any(_is_alembic(alias.name) for alias in node.names))
-        or (isinstance(node, ast.ImportFrom) and not node.level and _is_alembic(node.module))
-        for node in nodes
-    )
-
-
 def _bindings(tree: ast.Module, nodes: list[ast.AST]) -> dict[str, _Binding] | None:
     """What the file's names are bound to: imports anywhere (lazy imports in functions included),
     classes anywhere, and module-level assignments (`C = Comment` is an alias). None for a module
@@ -974,11 +966,10 @@ def _read_content(data: bytes, path: Path, lengths_only: bool = False) -> _FileF
             warnings.simplefilter("ignore")
             tree = ast.parse(data, filename=str(path))
         nodes = list(ast.walk(tree))  # walked once, for the three readers that look at every node
-        if lengths_only:
-            facts = None if _imports_alembic(nodes) else _FileFacts([], [], {}, {}, [], slices=_slices(nodes))
-            return facts
-        bindings = _bindings(tree, nodes)
-        facts = None if bindings is None else _Reader(tree, bindings).read()
+        bindings = _bindings(tree, nodes)  # None for a migration script
+        if bindings is None or lengths_only:
+            return None if bindings is None else _FileFacts([], [], {}, {}, [], slices=_slices(nodes))
+        facts = _Reader(tree, bindings).read()
         if facts is not None:
             facts.slices = _slices(nodes)
             facts.nones = _nones(nodes)
@@ -1157,7 +1148,7 @@ class _Look(NamedTuple):
     forms: tuple[int, str] | None  # (line, text) of an import of a library that builds forms from columns
 
 
-def _look(data: bytes, patterns: _Patterns) -> _Look | None:
+def _look(data: bytes, patterns: _Patterns) -> _Look:
     if patterns.max_file_size is not None and len(data) > patterns.max_file_size:
         return _Look(None, None, None)  # not read for evidence, like a file that mentions no name
     serializer = forms = None
@@ -1191,22 +1182,23 @@ def _look_batch(task: tuple[list[str], _Patterns]) -> list[_Look | None]:
 _LOOK_BATCH = 256  # files per task: their bytes are only looked at, far faster than parsed
 
 
-def _look_all(paths: list[Path], patterns: _Patterns, cache: "FileCache | None", jobs: int,
+def _look_all(paths: list[tuple[Path, Path]], patterns: _Patterns, cache: "FileCache | None", jobs: int,
               progress=None) -> list[_Look | None]:
     """What each file's bytes say, in order. A file whose size and modification time are those the cache's
-    index recorded under the same patterns is not read again (ruff's cache trusts the same signs)."""
+    index recorded under the same patterns is not read again (ruff's cache trusts the same signs). `paths`
+    are (path, resolved path) pairs; the index knows a file by the latter."""
     fingerprint = patterns.fingerprint()
     index = cache.index() if cache is not None else {}
     looks: list[_Look | None] = [None] * len(paths)
     stats: list[tuple[int, int] | None] = [None] * len(paths)
     unknown: list[int] = []
-    for position, path in enumerate(paths):
+    for position, (path, key) in enumerate(paths):
         try:
             status = os.stat(path)
         except OSError:
             continue
         stats[position] = (status.st_size, status.st_mtime_ns)
-        entry = index.get(str(resolved(path)))
+        entry = index.get(str(key))
         try:
             if entry[:3] == (status.st_size, status.st_mtime_ns, fingerprint):
                 looks[position] = _Look(*entry[3])
@@ -1216,7 +1208,7 @@ def _look_all(paths: list[Path], patterns: _Patterns, cache: "FileCache | None",
         unknown.append(position)
     if progress is not None:
         progress.stage("looking through the project's files", len(unknown))
-    names = [str(paths[position]) for position in unknown]
+    names = [str(paths[position][0]) for position in unknown]
     batches = [(names[start : start + _LOOK_BATCH], patterns) for start in range(0, len(names), _LOOK_BATCH)]
 
     def done(batch) -> None:
@@ -1236,14 +1228,14 @@ def _look_all(paths: list[Path], patterns: _Patterns, cache: "FileCache | None",
         looks[position] = look
     if cache is not None:
         cache.set_index({
-            str(resolved(path)): (*status, fingerprint, tuple(look))
-            for path, status, look in zip(paths, stats, looks, strict=True) if status is not None and look is not None
+            str(key): (*status, fingerprint, tuple(look))
+            for (_, key), status, look in zip(paths, stats, looks, strict=True) if status is not None and look is not None
         })
     return looks
 
 
-def _unique_paths(files: Iterable[Path]) -> list[Path]:
-    """Each file once (by its resolved path), migrations left out."""
+def _unique_paths(files: Iterable[Path]) -> list[tuple[Path, Path]]:
+    """Each file once, with its resolved path; migrations left out."""
     seen: set[Path] = set()
     paths = []
     for path in files:
@@ -1255,7 +1247,7 @@ def _unique_paths(files: Iterable[Path]) -> list[Path]:
         if key in seen or _in_versions_directory(key):
             continue
         seen.add(key)
-        paths.append(path)
+        paths.append((path, key))
     return paths
 
 
@@ -1362,7 +1354,7 @@ class ProjectUsage:
         only by `slice_signs`) of `classes` (the classes asked about, and their subclasses). `known_classes`
         are the project's other models, only known by name (a comparison on another model is not evidence
         for this one, and a `merge()` of any of them is seen). The narrower a name's kind, the fewer files
-        are parsed (see `patterns`)."""
+        are parsed (see `_patterns_of`)."""
         patterns = _patterns_of(attributes, relationships, lengths, classes, {*classes, *known_classes},
                                 max_file_size)
         paths = _unique_paths(files)
@@ -1372,7 +1364,7 @@ class ProjectUsage:
         pending: dict[bytes, tuple[str, bool]] = {}  # key -> a path with that content, and "lengths only"
         serializer: Sign | None = None
         forms: Sign | None = None
-        for path, look in zip(paths, looks, strict=True):
+        for (path, _), look in zip(paths, looks, strict=True):
             if look is None:
                 continue
             if serializer is None and look.serializer is not None:
