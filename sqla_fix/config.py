@@ -77,7 +77,7 @@ class Config:
         decided = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _HOW}
         return hashlib.blake2b(repr(sorted(decided.items())).encode(), digest_size=8).hexdigest()
 
-    def enabled(self, code: str) -> bool:
+    def enabled(self, code: str, path=None) -> bool:
         if self.select and not any(code.startswith(prefix) for prefix in self.select):
             return False
         return not any(code.startswith(prefix) for prefix in self.ignore)

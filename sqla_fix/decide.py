@@ -52,33 +52,71 @@ def decide(
     context.plan_for = lambda facts: plan if facts is loaded.facts else plan_for(facts)
     reported: list[Reported] = []
     for rule in RULES:
-        if not config.enabled(rule.code):
+        if not config.enabled(rule.code, loaded.path):
             continue
         for finding in rule.check(context):
             if context.suppressed(finding.code, finding.node):
                 continue
             kind = None
             applied = False
+            own = None
             if finding.fix is not None:
                 if finding.safety == SAFE or config.unsafe_fixes:
                     applied = finding.fix(plan)
                     kind = finding.safety if applied else None
-                elif _dry_run(context, finding):
-                    kind = finding.safety
+                if applied or finding.safety != SAFE and not config.unsafe_fixes:
+                    own = _own_plans(context, finding)
+                    kind = finding.safety if applied or own is not None else None
             line, column = context.position(finding.node)
-            reported.append(Reported(loaded.path, line, column, finding.code, finding.message, applied, kind))
+            end_line, end_column = context.source.end(finding.node)
+            tables = _changed_tables(own) if own is not None else ()
+            reported.append(Reported(
+                loaded.path, line, column, finding.code, finding.message, applied, kind, end_line, end_column + 1,
+                rule.name, tables, plan=own[id(loaded.facts)][1] if own is not None else None,
+            ))
     reported.sort(key=lambda r: (r.line, r.column, r.code))
     return reported, plan
 
 
-def _dry_run(context: RuleContext, finding) -> bool:
-    """Could the fix be written here? Asked of a fix this run does not apply, into plans thrown away."""
+def _own_plans(context: RuleContext, finding) -> dict[int, tuple] | None:
+    """The fix's own edits, file by file (id of the facts -> (facts, plan)), in plans of their own; None when
+    it cannot be written here. Asked also of a fix this run does not apply: the plans are only read."""
     real = context.plan_for
-    context.plan_for = lambda facts: EditPlan() if real(facts) is not None else None
+    plans: dict[int, tuple] = {id(context.facts): (context.facts, EditPlan())}
+
+    def plan_for(facts):
+        if real(facts) is None:
+            return None
+        return plans.setdefault(id(facts), (facts, EditPlan()))[1]
+
+    context.plan_for = plan_for
     try:
-        return finding.fix(EditPlan())
+        return plans if finding.fix(plans[id(context.facts)][1]) else None
     finally:
         context.plan_for = real
+
+
+def _changed_tables(plans: dict[int, tuple]) -> tuple[str, ...]:
+    """The tables whose DDL the plans change (a migration must carry those), by the classes and `Table(...)`
+    calls that hold the edited nodes."""
+    tables: list[str] = []
+    for facts, plan in plans.values():
+        for node in plan.schema_nodes():
+            name = _table_holding(facts, node)
+            if name not in tables:
+                tables.append(name)
+    return tuple(tables)
+
+
+def _table_holding(facts, node) -> str:
+    line = getattr(node, "lineno", 0)
+    for table in facts.tables.values():
+        if table.statement.lineno <= line <= table.statement.end_lineno:
+            return table.name
+    for model in facts.classes.values():
+        if model.node.lineno <= line <= model.node.end_lineno:
+            return model.tablename or f"the table of {model.name}"
+    return f"a table of {facts.name or facts.path}"
 
 
 def process(

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
     from .locate import Locator
 
 
+# keywords our fixes add that only the ORM reads: no DDL changes with them
+ORM_KEYWORDS = frozenset({"cascade", "passive_deletes", "cascade_delete", "sa_relationship_kwargs"})
+
+
 @dataclass
 class EditPlan:
     """The edits the rules ask for, named by the `ast` nodes of the facts; LibCST sees them only when the
@@ -30,6 +34,7 @@ class EditPlan:
     statements_after: dict[ast.stmt, list[str | Callable[[], str]]] = field(default_factory=lambda: defaultdict(list))
     arguments: dict[ast.Call, list[str | Callable[[], str]]] = field(default_factory=lambda: defaultdict(list))
     imports: list[tuple[str, str]] = field(default_factory=list)
+    orm_only: set[ast.AST] = field(default_factory=set)  # replacements that change no DDL (a backref's cascade)
 
     def add_keyword(self, call: ast.Call, name: str, value: str) -> None:
         """Ask for `name=value` on `call`, once: two fixes may want the same keyword on one call."""
@@ -39,9 +44,21 @@ class EditPlan:
             return
         self.keywords[call].append((name, value))
 
-    def replace(self, node: ast.AST, new: str | Callable[[cst.CSTNode], cst.CSTNode]) -> None:
-        """`node` becomes the code `new`, or what `new(LibCST's node)` makes of it."""
+    def replace(self, node: ast.AST, new: str | Callable[[cst.CSTNode], cst.CSTNode], schema: bool = True) -> None:
+        """`node` becomes the code `new`, or what `new(LibCST's node)` makes of it; `schema`: the table's DDL
+        changes with it."""
         self.replacements[node] = new
+        if not schema:
+            self.orm_only.add(node)
+
+    def schema_nodes(self) -> list[ast.AST]:
+        """The edited nodes whose edit changes a table's DDL (what a migration must carry): a cascade is the
+        ORM's business, an index, a type, a NOT NULL or a new column is the database's."""
+        nodes: list[ast.AST] = [call for call, keywords in self.keywords.items()
+                                if any(name not in ORM_KEYWORDS for name, _ in keywords)]
+        nodes += [node for node in self.replacements if node not in self.orm_only]
+        nodes += [*self.statements_after, *self.arguments]
+        return nodes
 
     def add_statement_after(self, anchor: ast.stmt, code: str | Callable[[], str]) -> None:
         self.statements_after[anchor].append(code)

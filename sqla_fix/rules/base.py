@@ -25,6 +25,9 @@ Fix = Callable[[EditPlan], bool]
 # nothing at run time beyond the schema; an unsafe one changes behaviour (NOT NULL rejects inserts
 # that succeed today, a cascade deletes rows that are kept today) and is applied only on request.
 SAFE, UNSAFE = "safe", "unsafe"
+# A rule's `fix_safety`: its fixes are all safe, all unsafe, safe or unsafe by the case, or it has none.
+MIXED, NO_FIX = "sometimes safe, sometimes unsafe", "none"
+FIX_SAFETIES = (SAFE, UNSAFE, MIXED, NO_FIX)
 
 
 def keyword_fix(call: ast.Call, name: str, value: str) -> Fix:
@@ -93,6 +96,14 @@ class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
     summary: ClassVar[str]
+    # What its fixes are: "safe", "unsafe", "sometimes safe, sometimes unsafe" (each finding's `safety` says
+    # which), or "none" (reported only). Its examples' `Invalid(..., unsafe=...)` agree (tests/test_docs.py).
+    fix_safety: ClassVar[str]
+    # How a user settles a finding that the tool does not fix (or whose unsafe fix they do not want): the
+    # explicit code to write for each legitimate choice, each of which silences the rule, and `# noqa: CODE`
+    # on the reported line. Markdown (backticks, `- ` lists); shown by `sqla-fix rule CODE` and on the rule's
+    # page (docs.py), and each choice is proved by tests/test_docs.py.
+    deciding: ClassVar[str]
     examples: ClassVar[list[Valid | Invalid]] = []
 
     def check(self, context: "RuleContext") -> Iterable[Finding]:
@@ -150,8 +161,9 @@ class RuleContext:
             for column in owner.columns.values():
                 yield owner, column
 
-    def enabled(self, code: str) -> bool:
-        return self.config.enabled(code)
+    def enabled(self, code: str, where: ModuleFacts | None = None) -> bool:
+        """Does the rule `code` run on this file (or on `where`, another file of the project)?"""
+        return self.config.enabled(code, (where or self.facts).path)
 
     def null_signs(self, owner: Owner, column: ColumnFact) -> list:
         """What the project's code says about `owner.column` being NULL by design (see usage.py)."""
@@ -200,4 +212,4 @@ class RuleContext:
 
     def will_fix(self, code: str, node: ast.AST, where: ModuleFacts | None = None) -> bool:
         """Does the rule `code` fix its finding at `node` (here, or in `where`) whenever it runs there?"""
-        return self.enabled(code) and not self.suppressed(code, node, where)
+        return self.enabled(code, where) and not self.suppressed(code, node, where)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .base import Finding, Invalid, Rule, RuleContext, Valid, keyword_fix
+from .base import SAFE, Finding, Invalid, Rule, RuleContext, Valid, keyword_fix
 from .schema import index_covering, owner_table, project_indexes, unknown_definition
 
 
@@ -36,6 +36,22 @@ class ForeignKeyWithoutIndex(Rule):
     code = "SQF001"
     name = "foreign-key-without-index"
     summary = "foreign key without an index"
+    fix_safety = SAFE
+    deciding = """\
+Where sqla-fix adds no index (it cannot see the whole table, a migration made the index, the key is one
+column of a composite foreign key, or it says `index=False`), write the index you mean:
+- `index=True` on the column (`mapped_column(ForeignKey("posts.id"), index=True)`): the usual choice. It
+  makes an index named `ix_<table>_<column>` (under the default naming convention), so it also declares
+  a migration's index of that name;
+- `Index("ix_server_user_id", "user_id")` in `__table_args__` (or a module-level `Index(...)`), led by
+  the key: an index of another name (as a migration made it), or, for a multi-column
+  `ForeignKeyConstraint`, one index over all of its columns in their order;
+- a `UniqueConstraint(...)` led by the key, where the rows are unique by it (a migration's
+  `sa.UniqueConstraint("group_id", "name")`): its index serves the key too.
+
+Where no index is wanted (a small table that is never joined from its parent, nor its parents deleted),
+write `# noqa: SQF001` on the reported line. `index=False` records the choice but is still reported: on
+PostgreSQL and SQLite, joins from the parent and parent deletes scan the table."""
     examples = [
         Valid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
               '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"), index=True)\n'),
@@ -74,31 +90,36 @@ class ForeignKeyWithoutIndex(Rule):
                 made = history.where[(table, column.db_name or column.name)]
                 yield Finding(self.code, column.statement,
                               f"Foreign key {where} has no index in the model, but a migration creates one "
-                              f"leading with it ({made}); declare it in the model to match (not fixed: a second "
-                              "one would be a duplicate)")
+                              f"leading with it ({made}); not fixed: a second one would be a duplicate; decide: "
+                              f"declare it as the migration names it (index=True for ix_{table}_"
+                              f"{column.db_name or column.name}, else Index(...) or UniqueConstraint(...) in "
+                              "__table_args__), or # noqa: SQF001")
                 continue
             unknown = unknown_definition(context.picture, owner) or (
                 "its keywords include **kwargs" if column.star_kwargs else None)
             if unknown and not any(fk.composite for fk in column.foreign_keys) and column.call is not None:
                 # an index may be declared where we cannot see: adding one could duplicate it
                 yield Finding(self.code, column.statement,
-                              f"Foreign key {where} has no index that sqla-fix can see, but {unknown}; "
-                              "add index=True if none exists (not fixed)")
+                              f"Foreign key {where} has no index that sqla-fix can see, but {unknown}; not "
+                              "fixed; decide: index=True if it has none, or # noqa: SQF001 if one is declared "
+                              "there")
                 continue
             if any(fk.composite for fk in column.foreign_keys):
                 if any(fk.composite and fk.leads for fk in column.foreign_keys):
                     yield Finding(self.code, column.statement,
-                                  f"Foreign key {where} leads a multi-column foreign key without an index; "
-                                  "add a composite Index(...) over its columns (not fixed automatically)")
+                                  f"Foreign key {where} leads a multi-column foreign key without an index; not "
+                                  "fixed; decide: an Index(...) over the foreign key's columns, in its order, in "
+                                  "__table_args__, or # noqa: SQF001")
             elif column.call is None:
                 continue
             elif column.flag("index") is False:
                 yield Finding(self.code, column.statement,
-                              f"Foreign key {where} has index=False: joins and parent deletes scan the table "
-                              "(explicit choice, left as is)")
+                              f"Foreign key {where} has index=False: on PostgreSQL and SQLite, joins from the "
+                              "parent and parent deletes scan the table (an explicit choice, left as is); "
+                              "decide: index=True, or # noqa: SQF001 to keep it")
             else:
                 yield Finding(self.code, column.statement,
-                              f"Foreign key {where} has no index: lookups, joins and parent deletes scan the "
-                              "whole table",
+                              f"Foreign key {where} has no index: on PostgreSQL and SQLite, lookups by it, joins "
+                              "from the parent and parent deletes scan the whole table",
                               fix=keyword_fix(column.call, "index", "True"))
 

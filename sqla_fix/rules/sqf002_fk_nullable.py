@@ -212,6 +212,17 @@ class RequiredForeignKeyNullable(Rule):
     code = "SQF002"
     name = "required-foreign-key-nullable"
     summary = "required foreign key is nullable"
+    fix_safety = UNSAFE
+    deciding = """\
+Say on the column whether a row may have no parent; either choice silences the rule:
+- `nullable=False`: every row has a parent (what the unsafe fix writes). Inserts without one then fail,
+  and so does the migration while NULL rows exist: fill them in or delete them first;
+- `nullable=True`: NULL is part of the design (a tree's root, an optional owner, a key set after the row
+  is created).
+
+A typed model says it in the annotation instead, and is not reported: `Mapped[int]` is NOT NULL,
+`Mapped[Optional[int]]` (or `Mapped[int | None]`) is nullable. Or keep the column as it is with
+`# noqa: SQF002` on the reported line."""
     examples = [
         Valid('class C(Base):\n    __tablename__ = "c"\n    id = Column(Integer, primary_key=True)\n'
               '    p_id = Column(Integer, ForeignKey("p.id"), nullable=True)\n'),
@@ -282,6 +293,6 @@ class RequiredForeignKeyNullable(Rule):
                               fix=keyword_fix(column.call, "nullable", "False"), safety=UNSAFE)
             elif state.reason and not state.decided:
                 yield Finding(self.code, column.statement,
-                              f"Foreign key {where} stays nullable: {state.reason}; "
-                              "write nullable=True (or nullable=False) to make the choice explicit")
+                              f"Foreign key {where} stays nullable: {state.reason}; decide: nullable=True "
+                              "(NULL by design) or nullable=False (every row has a parent), or # noqa: SQF002")
 

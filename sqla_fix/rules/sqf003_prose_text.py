@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 
 from ..names import prefix_of
 from ..picture import ModelClass, Picture, Style
-from .base import Finding, Invalid, Questions, Rule, RuleContext, Valid
+from .base import SAFE, Finding, Invalid, Questions, Rule, RuleContext, Valid
 from .schema import (
     in_any_constraint,
     project_indexes,
@@ -63,6 +63,18 @@ class ProseColumnAsString(Rule):
     code = "SQF003"
     name = "prose-column-as-string"
     summary = "prose column stored as String(n)"
+    fix_safety = SAFE
+    deciding = """\
+Say whether the length is a limit you mean:
+- no limit: `Text` (`mapped_column(Text)`, `Column(Text)`; `UnicodeText` for `Unicode(n)`; SQLModel
+  `Field(sa_type=Text)`). On MySQL a TEXT column in an index needs a prefix length
+  (`Index("ix_posts_summary", "summary", mysql_length=255)`), and its default must be an expression
+  (`server_default=text("('')")`, MySQL 8.0.13 and later);
+- a deliberate limit: keep `String(n)` with `# noqa: SQF003` on the reported line. A SQLModel field says
+  it explicitly with `Field(sa_type=String(n))`.
+
+Where the limit is meant on PostgreSQL, `Text` with `CheckConstraint("length(body) <= 500")` keeps it
+without the `varchar` type."""
     examples = [
         Valid('class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
               '    title: Mapped[str] = mapped_column(String(200))\n'
@@ -111,29 +123,41 @@ class ProseColumnAsString(Rule):
                     continue
                 if column.type_length is None and column.length_named is None:
                     continue
-                declared = f"String({column.type_length or column.length_named})"
+                spelled = (column.type_name or "sa.String").rsplit(".", 1)[-1]  # String, Unicode, VARCHAR
+                declared = f"{spelled}({column.type_length or column.length_named})"
             if not is_prose(column.name, config.prose_names, config.short_names):
                 continue
             if column.primary_key or column.foreign_keys:
                 continue
             where = f"`{owner.name}.{column.name}`"
+            unlimited = "Field(sa_type=Text)" if sqlmodel else replacement
             blocker = None
+            choice = f"{unlimited} if the text has no natural length"
             if column.flag("unique") or column.flag("index"):
                 blocker = "it is unique/indexed, and MySQL cannot index TEXT without a prefix length"
+                choice = f"{unlimited} (on MySQL its index then needs a prefix length, mysql_length=)"
             elif in_any_constraint(owner, column, project_indexes(context.picture, context.facts)):
                 blocker = "it is in an index or constraint, and MySQL cannot index TEXT without a prefix length"
+                choice = f"{unlimited} (on MySQL its index then needs a prefix length, mysql_length=)"
             elif "server_default" in column.keywords or "sa_column_kwargs" in column.keywords:
                 blocker = "it has a server_default, and MySQL rejects a literal default on TEXT"
+                choice = (f"{unlimited} (on MySQL its default then must be an expression, "
+                          "server_default=text(\"('...')\"))")
             else:
                 blocker = _deliberate_limit(context, owner, column) or unknown_definition(context.picture, owner)
             if blocker:
+                keep = (f"Field(sa_type=String({column.type_length or 255})) (the limit, explicitly), or "
+                        "# noqa: SQF003" if sqlmodel else "or # noqa: SQF003 to keep the limit")
                 yield Finding(self.code, column.statement,
-                              f"Prose column {where} is {declared} but {blocker}; left as is")
+                              f"Prose column {where} is {declared} but {blocker}; left as is; decide: {choice}, "
+                              f"{keep}")
                 continue
             fix = _sqlmodel_text(context, column) if sqlmodel else _to_text(context, column.type_call, replacement)
             note = " (max_length= stays: it still validates input)" if sqlmodel and column.type_length else ""
+            effect = ("on MySQL longer text is rejected or truncated" if sqlmodel and not column.type_length
+                      else "longer text is rejected or truncated (SQLite alone ignores the length)")
             yield Finding(self.code, column.statement,
-                          f"Prose column {where} is {declared}: longer text is truncated or rejected{note}",
+                          f"Prose column {where} is {declared}: {effect}{note}",
                           fix=fix)
 
 

@@ -1,8 +1,11 @@
 """SQF004 parent-side one-to-many relationship without cascade.
 
-With the default cascade (``save-update, merge``) ``session.delete(parent)`` sets the children's
-foreign key to NULL (orphans), or fails on a NOT NULL key. ``cascade="all, delete-orphan"`` on the
-parent's collection deletes the children with their parent, and a child removed from the collection.
+With the default cascade (``save-update, merge``) ``session.delete(parent)`` loads the children and
+sets their foreign key to NULL: with a nullable key they are kept as orphans, with a NOT NULL key the
+flush raises an IntegrityError and nothing is deleted. The key's ``ondelete=`` acts only where the ORM
+leaves the children to the database: with ``passive_deletes=True`` (the children not loaded) and in
+bulk ``delete()`` statements. ``cascade="all, delete-orphan"`` on the parent's collection deletes the
+children with their parent, and a child removed from the collection.
 
 Fix: ``cascade="all, delete-orphan"`` on the collection side: a ``list[...]``/``set[...]``/
 ``WriteOnlyMapped``/``DynamicMapped`` annotation, or a classic ``relationship("Child")`` whose child
@@ -11,9 +14,9 @@ its children (the ORM raises on ``session.delete(parent)``): it also gets ``pass
 and the child's key ``ondelete="CASCADE"``. A collection made by ``backref="children"`` on the child
 becomes ``backref=backref("children", cascade="all, delete-orphan")``.
 
-The fix is **unsafe**: it deletes rows that are kept today, so it is applied only with
-``--unsafe-fixes``. Delete-orphan means "the child cannot exist without its parent". It is applied only
-when that holds:
+The fix is **unsafe**: it deletes rows that are kept today (or whose parent cannot be deleted today,
+with a NOT NULL key), so it is applied only with ``--unsafe-fixes``. Delete-orphan means "the child
+cannot exist without its parent". It is applied only when that holds:
 - the child's foreign key is NOT NULL as the author wrote it, or made NOT NULL by SQF002's (unsafe)
   fix in this same run; in that case also no other foreign key of the child, to another table, stays
   nullable (a row of an incident *or* of a case has no single owner);
@@ -48,7 +51,13 @@ from collections.abc import Iterator
 
 from ..names import prefix_of
 from ..picture import ClassKind, ModelClass, RelationshipFact, keyword_flag
-from ..syntax import arguments_in_order, keywords_of, literal_string, positional_of
+from ..syntax import (
+    arguments_in_order,
+    is_constant,
+    keywords_of,
+    literal_string,
+    positional_of,
+)
 from .base import UNSAFE, Finding, Invalid, Rule, RuleContext, Valid
 from .schema import (
     all_columns,
@@ -63,6 +72,7 @@ from .schema import (
 from .sqf002_fk_nullable import not_null_as_written, will_be_not_null
 
 CASCADE = "all, delete-orphan"
+DEFAULT_CASCADE = "save-update, merge"  # the ORM's default, written out
 SQLITE_NOTE = "ON DELETE needs PRAGMA foreign_keys=ON on SQLite"
 
 
@@ -70,6 +80,32 @@ class ParentWithoutCascade(Rule):
     code = "SQF004"
     name = "parent-relationship-without-cascade"
     summary = "parent-side one-to-many relationship without cascade"
+    fix_safety = UNSAFE
+    deciding = """\
+Write the cascade you mean on the parent's collection; on a one-to-many collection any explicit `cascade=`
+silences the rule:
+- `cascade="all, delete-orphan"`: a child cannot exist without its parent. Deleting the parent deletes
+  its children, and so does removing a child from the collection (what the unsafe fix writes). With
+  `passive_deletes=True` and `ondelete="CASCADE"` on the child's key, the database deletes the children
+  the session has not loaded;
+- `cascade="save-update, merge"`: the default, written out: the children outlive their parent.
+  `session.delete(parent)` then sets their key to NULL (a nullable key: they are kept as orphans) or
+  raises an IntegrityError (a NOT NULL key: the parent cannot be deleted while it has children);
+- `cascade="save-update, merge", passive_deletes="all"` with an `ondelete=` on the child's key
+  (`"CASCADE"`, `"SET NULL"`, `"RESTRICT"`): the database alone decides, for `session.delete()` and bulk
+  deletes alike (SQLite enforces it only with `PRAGMA foreign_keys=ON`). With `passive_deletes=True`
+  the ORM still sets the key of the children loaded in the session to NULL. Without an `ondelete=`, the
+  database refuses to delete a parent whose children are left to it.
+
+A `WriteOnlyMapped` collection cannot be loaded to delete or update its children: give it
+`passive_deletes=True` and the key an `ondelete=` with either cascade. A collection made by
+`backref="children"` on the child takes the cascade in `backref=backref("children", cascade=...)`.
+SQLModel: `Relationship(cascade_delete=True)` or `cascade_delete=False` (before SQLModel 0.0.21,
+`sa_relationship_kwargs={"cascade": ...}`). A write-only many-to-many (`secondary=`) is settled by
+`passive_deletes=True`, with `ondelete="CASCADE"` on the link table's keys.
+
+Or keep the relationship as it is with `# noqa: SQF004` on the reported line (the relationship's
+statement; for a backref, the child's `relationship(...)`)."""
     examples = [
         Valid('class P(Base):\n    __tablename__ = "p"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
               '    cs: Mapped[list["C"]] = relationship(back_populates="p", cascade="save-update")\n'
@@ -154,12 +190,14 @@ class ParentWithoutCascade(Rule):
         if relationship.star_kwargs:
             yield Finding(self.code, relationship.statement,
                           f"Collection {where} may have no cascade, but its keywords include **kwargs that "
-                          "sqla-fix cannot read; not fixed")
+                          f"sqla-fix cannot read; not fixed; decide: {' or '.join(_choices(model))} in the call, or "
+                          "# noqa: SQF004")
             return
         if target is None:
             yield Finding(self.code, relationship.statement,
-                          f"Collection {where} has no cascade, and its class `{relationship.target}` is not "
-                          "in this file: cannot check its foreign key; not fixed")
+                          f"Collection {where} has no cascade, and sqla-fix cannot find its class "
+                          f"`{relationship.target}` to check its foreign key; not fixed; decide: "
+                          f"{' or '.join(_choices(model))}, or # noqa: SQF004")
             return
         write_only = relationship.collection == "write_only"
         quote = _quote(context, relationship.call)
@@ -191,7 +229,8 @@ class ParentWithoutCascade(Rule):
             return fix
 
         note = f" (write-only: passive_deletes=True and ondelete=\"CASCADE\"; {SQLITE_NOTE})" if write_only else ""
-        yield self._judged(context, relationship, where, model, target, make_fix, note)
+        yield self._judged(context, relationship, where, model, target, make_fix, note,
+                           passive=keywords.get("passive_deletes"), write_only=write_only)
 
     def _write_only_link(self, context, model: ModelClass, relationship: RelationshipFact) -> Finding:
         """A write-only many-to-many: the ORM cannot load it to delete the link rows with their parent."""
@@ -210,11 +249,12 @@ class ParentWithoutCascade(Rule):
             why = (f"none of `{name}`'s keys could be matched to `{model.name}`" if table
                    else f"`{name}` is not defined in this file")
             return Finding(self.code, relationship.statement,
-                           f"{flaw}; add passive_deletes=True and ondelete=\"CASCADE\" on the link table's keys "
-                           f"(not fixed: {why})")
+                           f"{flaw}; not fixed: {why}; decide: passive_deletes=True, with ondelete=\"CASCADE\" on "
+                           "the link table's keys, or # noqa: SQF004")
         if any(fk.ondelete and fk.ondelete.upper() != "CASCADE" for fk in keys):
             return Finding(self.code, relationship.statement,
-                           f"{flaw}; the link table's keys have another ondelete: not fixed")
+                           f"{flaw}; the link table's keys have another ondelete: not fixed; decide: "
+                           "passive_deletes=True (their ondelete then acts in the database), or # noqa: SQF004")
         quote = _quote(context, relationship.call)
 
         def fix(plan) -> bool:
@@ -237,6 +277,7 @@ class ParentWithoutCascade(Rule):
             return  # a one-to-one whose key is on the other side: its backref is the many-to-one side
         collection_name = literal_string(backref)
         backref_call = None
+        passive = None
         if collection_name is None:
             if context.resolver.call_name(backref) != "sa.backref":
                 return
@@ -248,6 +289,7 @@ class ParentWithoutCascade(Rule):
             positional = positional_of(backref)
             collection_name = literal_string(positional[0]) if positional else None
             backref_call = backref
+            passive = backref_keywords.get("passive_deletes")
         where = f"`{parent.name}.{collection_name}` (backref of `{child.name}.{relationship.name}`)"
         quote = _quote(context, relationship.call)
 
@@ -261,19 +303,22 @@ class ParentWithoutCascade(Rule):
                 if spelled is None:
                     return False
                 plan.replace(backref, f"{spelled}({context.source.segment(backref)}, "
-                                      f"cascade={quote}{CASCADE}{quote})")
+                                      f"cascade={quote}{CASCADE}{quote})", schema=False)
                 for module, name in imports:
                     plan.add_import(module, name)
                 return True
 
             return fix
 
-        yield self._judged(context, relationship, where, parent, child, make_fix)
+        yield self._judged(context, relationship, where, parent, child, make_fix, passive=passive,
+                           backref_name=collection_name or "...")
 
     def _judged(
-        self, context, relationship, where: str, parent: ModelClass, child: ModelClass, make_fix, note: str = ""
+        self, context, relationship, where: str, parent: ModelClass, child: ModelClass, make_fix, note: str = "",
+        passive=None, write_only: bool = False, backref_name: str | None = None,
     ) -> Finding:
-        """The finding for a collection without cascade, with a fix where delete-orphan is right."""
+        """The finding for a collection without cascade, with a fix where delete-orphan is right. `passive` is
+        the collection's passive_deletes= (its expression), `backref_name` the collection a backref makes."""
         flaw = f"Collection {where} has no cascade: deleting the `{parent.name}` "
         named = named_columns(relationship.keywords.get("foreign_keys"))
         verdict = self._verdict(context, parent, child, named)
@@ -281,15 +326,16 @@ class ParentWithoutCascade(Rule):
         if join is not None and "deleted" in ast.unparse(join).lower():
             verdict = "its join condition filters soft-deleted rows: the rows are kept on purpose"
         fix = verdict if isinstance(verdict, str) else make_fix(*verdict)
+        happens = _what_happens(context, child, named, parent, passive, write_only)
         if isinstance(fix, str):
+            goes, kept = _choices(parent, backref_name)
+            loading = (", each with passive_deletes=True and an ondelete= on the key (a write-only collection "
+                       "cannot be loaded)" if write_only else "")
             return Finding(self.code, relationship.statement,
-                           f"{flaw}{_what_happens(context, child, named, parent)}; not fixed: {fix}. "
-                           f'Decide and write it: cascade="all, delete-orphan" if a `{child.name}` cannot exist '
-                           f'without its `{parent.name}`, else cascade="save-update, merge" (the default), '
-                           "or # noqa: SQF004")
+                           f"{flaw}{happens}; not fixed: {fix}; decide: {goes} (the `{child.name}` rows go with "
+                           f"it), {kept} (the default, written out: they outlive it){loading}, or # noqa: SQF004")
         return Finding(self.code, relationship.statement,
-                       f"{flaw}{_what_happens(context, child, named, parent)}; the fix deletes them with it"
-                       f"{note}", fix=fix, safety=UNSAFE)
+                       f"{flaw}{happens}; the fix deletes them with it{note}", fix=fix, safety=UNSAFE)
 
     def _direction(self, context, model, relationship, target) -> str | None:
         if relationship.collection is not None:
@@ -374,14 +420,59 @@ def _soft_delete(context, parent: ModelClass, child: ModelClass) -> str | None:
     return None
 
 
-def _what_happens(context, child: ModelClass, named, parent: ModelClass) -> str:
-    """What `session.delete(parent)` does to the children today: NULLs their key, or fails on it."""
+def _what_happens(context, child: ModelClass, named, parent: ModelClass, passive=None, write_only=False) -> str:
+    """What deleting the parent does to the children today: with the ORM's default the flush sets their key to
+    NULL (orphans, or an IntegrityError on a NOT NULL key); with passive_deletes the database's ON DELETE acts;
+    a write-only collection cannot be loaded for either, and session.delete() raises."""
     keys = [c for cls, c in foreign_keys_to(context.picture, child, parent) if not named or c.name in named]
-    if keys and all(not_null_as_written(context, cls, c) for cls, c in foreign_keys_to(
-            context.picture, child, parent) if not named or c.name in named):
-        return (f"raises an IntegrityError while it has `{child.name}` rows (the ORM sets their NOT NULL key "
-                "to NULL)")
-    return f"sets the key of its `{child.name}` rows to NULL and leaves them behind"
+    not_null = bool(keys) and all(not_null_as_written(context, cls, c) for cls, c in foreign_keys_to(
+        context.picture, child, parent) if not named or c.name in named)
+    ondeletes = sorted({fk.ondelete.upper() for c in keys for fk in c.foreign_keys if fk.ondelete})
+    rows = f"`{child.name}` rows"
+    if passive is not None and not is_constant(passive, False):
+        mode = literal_string(passive)
+        if mode == "all":
+            return f"leaves its {rows} to the database (passive_deletes=\"all\"), which {_on_delete(ondeletes, not_null)}"
+        return (f"leaves the {rows} it has not loaded to the database (passive_deletes={ast.unparse(passive)}), "
+                f"which {_on_delete(ondeletes, not_null)}")
+    if write_only:
+        return (f"raises an InvalidRequestError: the ORM cannot load a write-only collection to set the key of "
+                f"its {rows} to NULL")
+    if not_null:
+        happens = f"raises an IntegrityError while it has {rows}: the ORM sets their NOT NULL key to NULL"
+    else:
+        happens = f"orphans its {rows}: the ORM sets their key to NULL and keeps them"
+    if ondeletes:
+        said = ", ".join(f'ondelete="{ondelete}"' for ondelete in ondeletes)
+        happens += f" (the key's {said} acts only with passive_deletes=True, or in bulk deletes)"
+    return happens
+
+
+def _on_delete(ondeletes: list[str], not_null: bool) -> str:
+    """What the database does to the children of a deleted parent, by their key's ON DELETE."""
+    if len(ondeletes) > 1:
+        return "acts by each key's ondelete"
+    ondelete = ondeletes[0] if ondeletes else None
+    if ondelete == "CASCADE":
+        return 'deletes them (ondelete="CASCADE")'
+    if ondelete == "SET NULL":
+        return ('fails to set their NOT NULL key to NULL (ondelete="SET NULL": an IntegrityError)' if not_null
+                else 'sets their key to NULL (ondelete="SET NULL")')
+    if ondelete == "SET DEFAULT":
+        return 'sets their key to its server default (ondelete="SET DEFAULT")'
+    said = f'ondelete="{ondelete}"' if ondelete else "no ondelete"
+    return f"refuses the delete while they exist ({said}: an IntegrityError where foreign keys are enforced)"
+
+
+def _choices(parent: ModelClass, backref_name: str | None = None) -> tuple[str, str]:
+    """The explicit cascades that settle the finding, as the parent's style writes them."""
+    if parent.sqlmodel and backref_name is None:
+        if sqlmodel_supports_cascade_delete():
+            return "cascade_delete=True", "cascade_delete=False"
+        return tuple(f'sa_relationship_kwargs={{"cascade": "{cascade}"}}' for cascade in (CASCADE, DEFAULT_CASCADE))
+    if backref_name is not None:
+        return tuple(f'backref=backref("{backref_name}", cascade="{cascade}")' for cascade in (CASCADE, DEFAULT_CASCADE))
+    return f'cascade="{CASCADE}"', f'cascade="{DEFAULT_CASCADE}"'
 
 
 def _nullable_sibling_owner(context, child: ModelClass, column) -> str | None:

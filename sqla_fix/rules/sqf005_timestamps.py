@@ -55,7 +55,7 @@ from collections.abc import Iterator
 from ..names import prefix_of
 from ..picture import ColumnFact, ModelClass, Style, TableFact
 from ..syntax import arguments_in_order, is_constant
-from .base import UNSAFE, Finding, Invalid, Rule, RuleContext, Valid
+from .base import MIXED, UNSAFE, Finding, Invalid, Rule, RuleContext, Valid
 from .schema import (
     all_columns,
     head_noun_matches,
@@ -134,8 +134,8 @@ def _naive_times(context: RuleContext, owner) -> str | None:
     # one naive `created_at` is the tutorials' habit, not a decision; several are the project's type
     if len(stamps) < 2 or any(_aware(column) for column in stamps):
         return None
-    return (f"the models store naive datetimes ({len(stamps)} DateTime column(s) without timezone=True): "
-            "add them in the project's own type")
+    return (f"the models store naive datetimes ({len(stamps)} DateTime column(s) without timezone=True), and an "
+            "aware column would not compare with them: the type is the author's call")
 
 
 def _aware(column: ColumnFact) -> bool:
@@ -160,6 +160,18 @@ class EntityWithoutTimestamps(Rule):
     code = "SQF005"
     name = "entity-without-timestamps"
     summary = "table without created_at/updated_at"
+    fix_safety = MIXED  # safe, or unsafe where the project has no migrations or serializes whole rows
+    deciding = """\
+Where nothing is added (a column of the table's own naming plays the role, the models store naive
+datetimes, a migration uses the class through the ORM, a base sqla-fix cannot read may provide them),
+either:
+- declare the columns yourself, in the project's own names and type, e.g.
+  `created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now(), nullable=False)`
+  and `updated_at` the same with `onupdate=func.now()` (`Column(...)` in the classic style; `init=False` on
+  a `MappedAsDataclass` model); or inherit the project's mixin that has them. Append-only records need
+  `created_at` only; the names the finding says are the ones it looks for;
+- or keep the table as it is (its own convention, or no need for timestamps) with `# noqa: SQF005` on the
+  `class` line (for a `Table(...)`, on any line of its statement)."""
     examples = [
         Valid('class Stamped:\n'
               '    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())\n'
@@ -225,7 +237,7 @@ class EntityWithoutTimestamps(Rule):
         ]
         if look_alikes:
             # a column of the table's own naming serves the purpose: a second one is not our call
-            return missing, f"{', '.join(look_alikes)} plays that role"
+            return missing, f"{', '.join(look_alikes)} {'plays' if len(look_alikes) == 1 else 'play'} that role"
         if names is None:
             return missing, "the module's tables name their timestamps in several ways (which pair is the author's call)"
         merged = context.usage.merge_sign(owner.name) if append_only and context.usage is not None else None
@@ -252,14 +264,16 @@ class EntityWithoutTimestamps(Rule):
             yield Finding(self.code, model.node,
                           f"`{model.name}` has no {label}, but a migration uses the class through the ORM "
                           f"({history.where[model.name]}): its old revisions would select the new columns before "
-                          "they exist; not fixed")
+                          f"they exist; not fixed; decide: declare {label} yourself once the migration no longer "
+                          "queries through the class, or # noqa: SQF005")
             return
         if unknown:
             yield Finding(self.code, model.node,
                           f"`{model.name}` has no {label} that sqla-fix can see, but {unknown} and may provide "
-                          "them; not fixed")
+                          f"them; not fixed; decide: declare {label} if it does not, or # noqa: SQF005 if it does")
         elif blocker:
-            yield Finding(self.code, model.node, f"`{model.name}` has no {label}, but {blocker}; nothing added")
+            yield Finding(self.code, model.node, f"`{model.name}` has no {label}, but {blocker}; nothing added; "
+                          f"{_decide(label)}")
         else:
             hint = _unused_mixin(context, model, missing)
             yield self._finding(context, model.node, f"`{model.name}` has no {label}", hint,
@@ -271,7 +285,8 @@ class EntityWithoutTimestamps(Rule):
             return
         label = f"Table `{table.name}` has no {', '.join(missing)}"
         if blocker:
-            yield Finding(self.code, table.statement, f"{label}, but {blocker}; nothing added")
+            yield Finding(self.code, table.statement,
+                          f"{label}, but {blocker}; nothing added; {_decide(', '.join(missing))}")
         else:
             yield self._finding(context, table.statement, label, "", _add_to_table(context, table, missing))
 
@@ -292,6 +307,10 @@ class EntityWithoutTimestamps(Rule):
                            "what it returns)", fix=fix, safety=UNSAFE)
         return Finding(self.code, node, f"{label}: rows cannot be ordered or audited by time{hint}", fix=fix)
 
+
+
+def _decide(label: str) -> str:
+    return f"decide: declare {label} yourself, or # noqa: SQF005 to keep the table as it is"
 
 
 def _convention(context: RuleContext, owner) -> dict[str, str] | None:
