@@ -333,7 +333,11 @@ def parse_findings(stdout: str) -> list[Finding]:
 
 
 def finding_from_json(record: dict) -> Finding:
-    # The "fix" key is newer than "fixable": without it a fixable finding is a safe fix.
+    if "filename" in record:  # ruff's keys: the fix is an object with its applicability
+        fix = record["fix"]["applicability"] if record.get("fix") else None
+        return Finding(PurePosixPath(record["filename"]).as_posix(), record["location"]["row"],
+                       record["location"]["column"], record["code"], record["message"], fix)
+    # Before ruff's keys: "fix" is newer than "fixable", and without it a fixable finding is a safe fix.
     fix = record["fix"] if "fix" in record else ("safe" if record.get("fixable") else None)
     return Finding(PurePosixPath(record["path"]).as_posix(), record["line"], record["column"], record["code"],
                    record["message"], fix)

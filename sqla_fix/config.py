@@ -1,10 +1,20 @@
-"""Settings from `[tool.sqla-fix]` in pyproject.toml, and the command line on top of them."""
+"""Settings: `[tool.sqla-fix]` in pyproject.toml (or the top level of a `sqla-fix.toml`), and the command line
+on top of them, with ruff's meaning for every key ruff also has.
+
+A setting that is not what it says is an error, never a silent default: every key is checked for its type
+and its values (rule selectors name rules), an unknown key lists the known ones, and each error is one line
+naming the file, the key, what was expected and what was found.
+"""
 
 from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
+
+from .discover import DEFAULT_EXCLUDE, Exclusion, PathPatterns
+from .selection import Layer, SelectionError, check_selectors, enabled_codes, ignored_codes
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -53,19 +63,31 @@ LOOKUP_NOUNS = [
 
 @dataclass
 class Config:
-    select: list[str] = field(default_factory=list)  # empty: every rule
+    # Which rules run (selection.py): the configuration file's layer, then the command line's.
+    select: list[str] | None = None  # None: the rules on by default
+    extend_select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
+    extend_ignore: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # glob -> selectors
+    extend_per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    command_line: Layer | None = None
+    command_line_per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # relative to the cwd
     prose_names: list[str] = field(default_factory=lambda: list(PROSE_NAMES))
     short_names: list[str] = field(default_factory=lambda: list(SHORT_NAMES))
     optional_foreign_keys: list[str] = field(default_factory=lambda: list(OPTIONAL_FOREIGN_KEYS))
     record_nouns: list[str] = field(default_factory=lambda: list(RECORD_NOUNS))
     entity_nouns: list[str] = field(default_factory=lambda: list(ENTITY_NOUNS))
     lookup_nouns: list[str] = field(default_factory=lambda: list(LOOKUP_NOUNS))
-    exclude: list[str] = field(default_factory=list)
     line_length: int = 88  # for the columns we add; [tool.ruff] or [tool.black] line-length when set
     max_file_size: int = 1_000_000  # bytes: larger files are generated, not written by hand; reported, not fixed
     unsafe_fixes: bool = False  # also apply the fixes that change behaviour (NOT NULL, cascades)
     cache_dir: str | None = None  # where the cache lives (relative to the configuration's directory)
+    # Which files are checked, not what is decided about them: never part of the cache's key.
+    exclude: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
+    extend_exclude: list[str] = field(default_factory=list)
+    respect_gitignore: bool = True
+    force_exclude: bool = False
+    root: Path | None = None  # the configuration file's directory: what its globs are relative to
     # How the run is made, not what it decides: never part of the cache's key.
     jobs: int = 0  # worker processes for per-file work; 0: one per core
     cache: bool = False  # read and write the cache (the command line's default; off for the library)
@@ -77,44 +99,163 @@ class Config:
         decided = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _HOW}
         return hashlib.blake2b(repr(sorted(decided.items())).encode(), digest_size=8).hexdigest()
 
-    def enabled(self, code: str, path=None) -> bool:
-        if self.select and not any(code.startswith(prefix) for prefix in self.select):
+    def _layers(self) -> tuple[Layer, ...]:
+        configured = Layer(None if self.select is None else tuple(self.select), tuple(self.extend_select),
+                           tuple(self.ignore), tuple(self.extend_ignore))
+        return (configured, self.command_line) if self.command_line else (configured,)
+
+    def enabled_codes(self) -> frozenset[str]:
+        return enabled_codes(self._layers())
+
+    def enabled(self, code: str, path: Path | None = None) -> bool:
+        if code not in enabled_codes(self._layers()):
             return False
-        return not any(code.startswith(prefix) for prefix in self.ignore)
+        return path is None or code not in self.ignored_in(path)
+
+    def ignored_in(self, path: Path) -> frozenset[str]:
+        """The codes per-file-ignores turns off in `path`."""
+        if not (self.per_file_ignores or self.extend_per_file_ignores or self.command_line_per_file_ignores):
+            return frozenset()
+        key = (path, self._per_file_key())
+        if key not in _IGNORED_IN:
+            codes: set[str] = set()
+            for root, patterns in self._per_file_patterns():
+                for pattern, selectors in patterns.items():
+                    if PathPatterns(root, (pattern,)).matches(path):
+                        codes |= ignored_codes(selectors)
+            _IGNORED_IN[key] = frozenset(codes)
+        return _IGNORED_IN[key]
+
+    def _per_file_patterns(self):
+        root = self.root or Path.cwd()
+        yield root, {**self.per_file_ignores, **self.extend_per_file_ignores}
+        yield Path.cwd(), self.command_line_per_file_ignores
+
+    def _per_file_key(self):
+        return tuple((str(root), tuple((k, tuple(v)) for k, v in patterns.items()))
+                     for root, patterns in self._per_file_patterns())
+
+    def exclusion(self) -> Exclusion:
+        return Exclusion(PathPatterns(self.root or Path.cwd(), (*self.exclude, *self.extend_exclude)),
+                         respect_gitignore=self.respect_gitignore, force=self.force_exclude)
 
     @classmethod
-    def from_table(cls, table: dict) -> "Config":
+    def from_table(cls, table: dict, source: str = "[tool.sqla-fix]") -> "Config":
         """Keys as in pyproject (`prose-names`); `extend-<key>` adds to the default list."""
         config = cls()
-        scalars = {"line-length": int, "max-file-size": int, "unsafe-fixes": bool, "cache-dir": str}
-        known = {f.name.replace("_", "-"): f.name for f in fields(cls)
-                 if f.name.replace("_", "-") not in scalars and f.name not in _HOW}
-        for key, value in table.items():
-            if key in scalars:
-                wanted = scalars[key]
-                if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
-                    expected = {bool: "true or false", int: "an integer", str: "a string"}[wanted]
-                    raise ConfigError(f"{key} must be {expected}")
-                setattr(config, key.replace("-", "_"), value)
-                continue
-            extend = key.startswith("extend-")
-            name = known.get(key.removeprefix("extend-"))
-            if name is None or not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ConfigError(f"unknown setting or not a list of strings: {key}")
-            if extend:
-                getattr(config, name).extend(value)
-            else:
-                setattr(config, name, list(value))
-        config.select = [code.upper() for code in config.select]
-        config.ignore = [code.upper() for code in config.ignore]
+        config.update(table, source)
         return config
 
+    def update(self, table: dict, source: str) -> None:
+        """Set the keys of `table` (a configuration file's, or `--config KEY=VALUE`), each checked."""
+        for key, value in table.items():
+            kind = KEYS.get(key)
+            if kind is None:
+                raise ConfigError(f"{source}: unknown key {key!r}; the known keys are: {', '.join(KEYS)}")
+            checked = _checked(kind, value)
+            if checked is None:
+                raise ConfigError(f"{source}: {key}: expected {_EXPECTED[kind]}, got {_shown(value)}")
+            if kind in ("selectors", "per-file"):
+                try:
+                    check_selectors(checked if kind == "selectors" else [s for v in checked.values() for s in v])
+                except SelectionError as error:
+                    raise ConfigError(f"{source}: {key}: {error}") from None
+            if key == "line-length" and not 1 <= checked <= 320:
+                raise ConfigError(f"{source}: {key}: expected an integer from 1 to 320, got {checked}")
+            if key == "max-file-size" and checked < 1:
+                raise ConfigError(f"{source}: {key}: expected a positive integer (bytes), got {checked}")
+            name = key.replace("-", "_")
+            if key.startswith("extend-") and key not in _OWN_EXTEND_KEYS:
+                getattr(self, name.removeprefix("extend_")).extend(checked)
+            else:
+                setattr(self, name, checked)
 
-_HOW = frozenset({"jobs", "cache", "cache_dir"})
+
+# Every key of [tool.sqla-fix], and what its value must be.
+KEYS: dict[str, str] = {
+    "select": "selectors", "extend-select": "selectors", "ignore": "selectors", "extend-ignore": "selectors",
+    "per-file-ignores": "per-file", "extend-per-file-ignores": "per-file",
+    "exclude": "strings", "extend-exclude": "strings", "respect-gitignore": "bool", "force-exclude": "bool",
+    "unsafe-fixes": "bool", "line-length": "int", "max-file-size": "int", "cache-dir": "str",
+    **{f"{prefix}{name}": "strings" for name in ("prose-names", "short-names", "optional-foreign-keys", "record-nouns",
+                                                  "entity-nouns", "lookup-nouns") for prefix in ("", "extend-")},
+}
+# extend- keys that are settings of their own in ruff (layered, not appended to another key's list).
+_OWN_EXTEND_KEYS = frozenset({"extend-select", "extend-ignore", "extend-exclude", "extend-per-file-ignores"})
+_EXPECTED = {
+    "selectors": "a list of rule selectors (strings)", "strings": "a list of strings",
+    "per-file": "a table of glob patterns to lists of rule selectors", "bool": "true or false",
+    "int": "an integer", "str": "a string",
+}
+
+
+def _checked(kind: str, value: Any) -> Any:
+    """`value` when it is of `kind`, else None."""
+    if kind in ("selectors", "strings"):
+        return list(value) if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
+    if kind == "per-file":
+        good = isinstance(value, dict) and all(
+            isinstance(v, list) and all(isinstance(s, str) for s in v) for v in value.values())
+        return {k: list(v) for k, v in value.items()} if good else None
+    if kind == "bool":
+        return value if isinstance(value, bool) else None
+    if kind == "int":
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+    return value if isinstance(value, str) else None
+
+
+def _shown(value: Any) -> str:
+    kind = {bool: "a boolean", int: "an integer", float: "a float", str: "a string", list: "a list",
+            dict: "a table"}.get(type(value), type(value).__name__)
+    return f"{kind} ({value!r})" if not isinstance(value, (list, dict)) or len(repr(value)) < 60 else kind
+
+
+_HOW = frozenset({"jobs", "cache", "cache_dir", "exclude", "extend_exclude", "respect_gitignore", "force_exclude", "root"})
+_IGNORED_IN: dict = {}
 
 
 class ConfigError(Exception):
     pass
+
+
+CONFIG_FILES = (".sqla-fix.toml", "sqla-fix.toml", "pyproject.toml")  # in the order ruff looks for its own
+
+
+def _table(path: Path) -> dict | None:
+    """The sqla-fix table of a configuration file: [tool.sqla-fix] of a pyproject.toml (None without
+    one), the top level of a sqla-fix.toml."""
+    data = _read_toml(path)
+    # A file of another name given to --config that is a pyproject.toml all the same (none of these is a
+    # key of ours) is read as one.
+    pyproject = path.name == "pyproject.toml" or (
+        path.name not in CONFIG_FILES and any(key in data for key in ("tool", "project", "build-system")))
+    if not pyproject:
+        return data
+    table = data.get("tool", {}).get("sqla-fix")
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.sqla-fix]: expected a table, got {_shown(table)}")
+    return table
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot be read: {error}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from error
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest configuration file at or above `start`: a `.sqla-fix.toml` or `sqla-fix.toml`, or a
+    pyproject.toml with a [tool.sqla-fix] table (one without is passed over, as ruff does)."""
+    start = start.resolve()
+    for directory in [start, *start.parents] if start.is_dir() else start.parents:
+        for name in CONFIG_FILES:
+            candidate = directory / name
+            if candidate.is_file() and (name != "pyproject.toml" or _table(candidate) is not None):
+                return candidate
+    return None
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -126,22 +267,45 @@ def find_pyproject(start: Path) -> Path | None:
     return None
 
 
-def load_config(paths: list[Path], config_file: Path | None = None) -> Config:
-    pyproject = config_file or find_pyproject(paths[0] if paths else Path.cwd())
-    if pyproject is None:
-        return Config()
-    try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"{pyproject}: {error}") from error
-    tools = data.get("tool", {})
-    config = Config.from_table(tools.get("sqla-fix", {}))
+def load_config(paths: list[Path], config_file: Path | None = None, overrides: list[str] = ()) -> Config:
+    """The configuration for a run over `paths`: `config_file` (a pyproject.toml with [tool.sqla-fix], or a
+    sqla-fix.toml), else the nearest one found; then `overrides`, `KEY = VALUE` in TOML (`--config`)."""
+    start = paths[0] if paths else Path.cwd()
+    if config_file is not None:
+        table = _table(config_file)
+        if table is None:
+            raise ConfigError(f"{config_file}: no [tool.sqla-fix] table (a sqla-fix.toml takes the keys at its top level)")
+    else:
+        config_file = find_config(start)
+        table = _table(config_file) if config_file else {}
+    config = Config()
+    if config_file is not None:
+        config.root = config_file.parent.resolve()
+        config.update(table, str(config_file))
+    for override in overrides:
+        try:
+            config.update(tomllib.loads(override), f"--config {override!r}")
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"--config {override!r}: neither a file nor `KEY = VALUE` in TOML ({error})") from None
     if config.cache_dir is not None:
-        config.cache_dir = str((pyproject.parent / config.cache_dir).resolve())
-    if "line-length" not in tools.get("sqla-fix", {}):
-        for formatter in ("ruff", "black"):
-            length = tools.get(formatter, {}).get("line-length")
-            if isinstance(length, int):
-                config.line_length = length
-                break
+        config.cache_dir = str(((config.root or Path.cwd()) / config.cache_dir).resolve())
+    if "line-length" not in table and not any(o.split("=")[0].strip() == "line-length" for o in overrides):
+        config.line_length = _formatter_line_length(config_file, start) or config.line_length
     return config
+
+
+def _formatter_line_length(config_file: Path | None, start: Path) -> int | None:
+    """The line length the project's formatter keeps: [tool.ruff] or [tool.black] of the nearest
+    pyproject.toml (the configuration's own, when it is one)."""
+    pyproject = config_file if config_file is not None and config_file.name == "pyproject.toml" else find_pyproject(start)
+    if pyproject is None:
+        return None
+    try:
+        tools = _read_toml(pyproject).get("tool", {})
+    except ConfigError:
+        return None
+    for formatter in ("ruff", "black"):
+        length = tools.get(formatter, {}).get("line-length") if isinstance(tools.get(formatter), dict) else None
+        if isinstance(length, int) and not isinstance(length, bool) and 1 <= length <= 320:
+            return length
+    return None

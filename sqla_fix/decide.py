@@ -7,6 +7,7 @@ fixes that the first round's edits made possible.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,7 +19,7 @@ from .picture import Picture
 from .plan import EditPlan
 from .project import Project
 from .read import LoadedFile, LoadError, parse
-from .results import FileResult, Reported
+from .results import Edit, FileResult, Reported
 from .rewrite import rewrite
 from .rules import RULES, RuleContext
 from .rules.base import SAFE
@@ -122,9 +123,10 @@ def _table_holding(facts, node) -> str:
 def process(
     files: list[LoadedFile], picture: Picture, project: Project, config: Config, fixing: bool = True,
     usages: Mapping[Path, ProjectUsage] | None = None, histories: Mapping[Path, MigrationHistory] | None = None,
-    progress=None,
+    progress=None, edits: bool = False,
 ) -> list[FileResult]:
-    """The findings of the files; when `fixing`, also their fixed sources and what remains after the fixes.
+    """The findings of the files; when `fixing`, also their fixed sources and what remains after the fixes;
+    with `edits`, each finding's own edits of its file (for the reports that carry them).
 
     All files are decided before any is edited, because a fix may edit two files (see `decide`).
     """
@@ -173,7 +175,57 @@ def process(
             picture.add(collect(current[path], project))
             results[path].fixed_source = new_source
         picture.link()
+    if edits:
+        for file in files:
+            for finding in results[file.path].findings:
+                finding.edits = _own_edits(file, finding, config.line_length)
     return [results[file.path] for file in files]
+
+
+def _own_edits(file: LoadedFile, finding: Reported, line_length: int) -> list[Edit]:
+    """What the finding's fix alone makes of the file as it stands, as replacements (rows and columns from
+    1): the edits a JSON or SARIF consumer applies. Empty where it has no fix, or its fix is elsewhere."""
+    if finding.plan is None or not finding.plan:
+        return []
+    try:
+        new = rewrite(file, finding.plan, line_length, file)
+    except LoadError:
+        return []
+    return text_edits(file.text.text, parse(file.path, new).text.text)
+
+
+def text_edits(old: str, new: str) -> list[Edit]:
+    """The replacements that make `new` of `old`: changed runs of lines, trimmed to the characters that differ."""
+    import difflib
+
+    old_lines, new_lines = _lines(old), _lines(new)
+    found = []
+    matcher = difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        before, after = "".join(old_lines[i1:i2]), "".join(new_lines[j1:j2])
+        start = 0
+        while start < min(len(before), len(after)) and before[start] == after[start]:
+            start += 1
+        end = 0
+        while end < min(len(before), len(after)) - start and before[-1 - end] == after[-1 - end]:
+            end += 1
+        line, column = _position(old_lines, i1, before[:start])
+        end_line, end_column = _position(old_lines, i1, before[: len(before) - end])
+        found.append(Edit(line, column, end_line, end_column, after[start : len(after) - end]))
+    return found
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as rows count them: split at newlines only (str.splitlines also splits at form feeds)."""
+    return re.findall(r"[^\n]*\n|[^\n]+\Z", text)
+
+
+def _position(lines: list[str], first: int, text: str) -> tuple[int, int]:
+    """Row and column (from 1) of the end of `text`, which starts at the beginning of line `first` (from 0)."""
+    breaks = text.count("\n")
+    return first + 1 + breaks, len(text) - (text.rfind("\n") + 1) + 1
 
 
 def _nowhere(facts) -> None:

@@ -19,7 +19,7 @@ from .collect import collect
 from .config import Config
 from .context import Loader, named_classes, read_library_bases
 from .decide import process
-from .discover import SKIPPED_DIRECTORIES, discover, forget_walks
+from .discover import SKIPPED_DIRECTORIES, discover_with_warnings, forget_walks
 from .history import MigrationHistory
 from .migrations import forget_directories, imports_alembic, in_versions_directory
 from .picture import ROOT_BASES, ClassKind, Picture
@@ -35,19 +35,19 @@ __all__ = ["FileResult", "LoadError", "Reported", "SKIPPED_DIRECTORIES", "proces
            "write_atomically", "write_result"]
 
 
-def process_source(path: Path, source: bytes, config: Config) -> FileResult:
-    """One file on its own, with no project around it (for tests and embedding)."""
-    return on_large_stack(_process_source, path, source, config)
+def process_source(path: Path, source: bytes, config: Config, edits: bool = False) -> FileResult:
+    """One file on its own, with no project around it (for tests, embedding, and stdin outside a project)."""
+    return on_large_stack(_process_source, path, source, config, edits)
 
 
-def _process_source(path: Path, source: bytes, config: Config) -> FileResult:
+def _process_source(path: Path, source: bytes, config: Config, edits: bool = False) -> FileResult:
     if imports_alembic(source):  # a migration script: never touched (see migrations.py)
         return FileResult(path, original=source)
     loaded = parse(path, source)
     project = Project()
     project.add(loaded.index)
     picture = Picture([collect(loaded, project)])
-    [result] = process([loaded], picture, project, config)
+    [result] = process([loaded], picture, project, config, edits=edits)
     return result
 
 
@@ -77,22 +77,26 @@ def on_large_stack(function, *args):
     return outcome["value"]
 
 
-def run(paths: list[Path], config: Config, fixing: bool = True, progress=None) -> list[FileResult]:
+def run(paths: list[Path], config: Config, fixing: bool = True, progress=None, edits: bool = False,
+        sources: dict[Path, bytes] | None = None) -> list[FileResult]:
     """Check the files under `paths` (and, when `fixing`, make their fixed sources), with their projects'
-    other files in view."""
+    other files in view; with `edits`, each finding carries its fix's own edits. `sources` stand in for
+    what is on disk (stdin, for the file named by --stdin-filename)."""
     try:
-        return on_large_stack(_run, paths, config, fixing, progress)
+        return on_large_stack(_run, paths, config, fixing, progress, edits, sources or {})
     finally:
         if progress is not None:
             progress.close()
 
 
-def _run(paths: list[Path], config: Config, fixing: bool, progress=None) -> list[FileResult]:
+def _run(paths: list[Path], config: Config, fixing: bool, progress=None, edits: bool = False,
+         sources: dict[Path, bytes] | None = None) -> list[FileResult]:
     forget_resolved()
     forget_walks()
     forget_directories()
-    targets, missing = discover(paths)
+    targets, missing, unchecked = discover_with_warnings(paths, config.exclusion())
     results = [FileResult(path, error=reason) for path, reason in missing]
+    results += [FileResult(path, warning=reason) for path, reason in unchecked]
     loader = Loader(targets, results, config.max_file_size)
     skipped: list[FileResult] = []
     for path in targets:
@@ -102,7 +106,7 @@ def _run(paths: list[Path], config: Config, fixing: bool, progress=None) -> list
             skipped.append(FileResult(path))
             continue
         try:
-            source = read(path)
+            source = sources[path] if sources and path in sources else read(path)
         except LoadError as error:
             results.append(FileResult(path, error=str(error)))
             continue
@@ -176,7 +180,7 @@ def _run(paths: list[Path], config: Config, fixing: bool, progress=None) -> list
                                     | {f.index.name.split(".")[0] for f in target_files if f.index.root == root})
         for root, paths in loader.files_by_root.items()
     }
-    results += process(deciding, picture, loader.project, config, fixing, usages, histories, progress)
+    results += process(deciding, picture, loader.project, config, fixing, usages, histories, progress, edits)
     return results + skipped
 
 

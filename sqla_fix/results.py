@@ -53,6 +53,7 @@ class FileResult:
     findings: list[Reported] = field(default_factory=list)  # as the file stands
     remaining: list[Reported] = field(default_factory=list)  # after the fixes
     error: str | None = None
+    warning: str | None = None  # a path named that is not checked, and why
 
     @property
     def changed(self) -> bool:

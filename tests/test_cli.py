@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -196,7 +197,7 @@ def test_diff_writes_nothing_and_exits_1(runner, project):
     assert '+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)\n' in result.stdout
     assert "cascade" not in result.stdout  # unsafe: only with --unsafe-fixes
     assert "\x1b[" not in result.stdout  # plain when piped
-    assert "Would fix 2 findings in 1 file (3 more with `--unsafe-fixes`)." in result.stderr
+    assert "Would fix 2 findings in 1 file (3 more with `--unsafe-fixes`); the schema of 1 table would change: comments." in result.stderr
 
 
 def test_diff_on_clean_file_is_empty_and_exits_0(runner, project):
@@ -297,6 +298,28 @@ def test_json_and_github_output(runner, project):
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert len(data) == 5
-    assert {"path", "line", "column", "code", "message", "fixable", "fix"} <= set(data[0])
+    # ruff's keys, and ours: the rule's name and the tables whose DDL the fix changes
+    assert {"code", "name", "message", "filename", "location", "end_location", "fix", "url", "noqa_row",
+            "tables"} <= set(data[0])
     github = runner.invoke(main, ["check", "--output-format", "github", path])
-    assert github.stdout.splitlines()[0].startswith(f"::error title=SQF005,file={path},line=9,col=7::")
+    assert github.stdout.splitlines()[0].startswith(f"::error title=sqla-fix (SQF005),file={path},line=9,")
+
+
+def test_readme_configuration_example_and_option_table_are_what_the_tool_takes(tmp_path):
+    """README's [tool.sqla-fix] example loads as it is, and its option table names every option of check and fix."""
+    from sqla_fix.config import KEYS, load_config
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    [example] = re.findall(r"```toml\n(\[tool\.sqla-fix\]\n.*?)```", readme, flags=re.DOTALL)
+    (tmp_path / "pyproject.toml").write_text(example)
+    config = load_config([tmp_path])
+    assert config.ignore == ["SQF005"] and config.per_file_ignores["tests/*"] == ["SQF005"]
+    assert "synopsis" in config.prose_names and config.line_length == 100
+    table = readme[readme.index("| option | config key | meaning |"):]
+    table = table[: table.index("\n\n")]
+    for command in (main.commands["check"], main.commands["fix"]):
+        for parameter in command.params:
+            if isinstance(parameter, click.Option):
+                assert any(f"`{flag}" in table for flag in parameter.opts), (command.name, parameter.opts)
+    for key in KEYS:
+        assert f"`{key}" in table or f"`{key.removeprefix('extend-')}`" in table, key

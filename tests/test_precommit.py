@@ -115,8 +115,8 @@ def test_snippets_and_manifest_agree():
     """The local hooks are the hook repository's hooks, spelled out; the placeholders are the documented ones."""
     manifest = {hook["id"]: hook for hook in MANIFEST}
     assert set(manifest) == {"sqla-fix", "sqla-fix-check"}
-    assert manifest["sqla-fix"]["entry"] == "sqla-fix fix"
-    assert manifest["sqla-fix-check"]["entry"] == "sqla-fix check"
+    assert manifest["sqla-fix"]["entry"] == "sqla-fix fix --force-exclude"  # as ruff's hooks: exclude holds for named files
+    assert manifest["sqla-fix-check"]["entry"] == "sqla-fix check --force-exclude"
     for hook in manifest.values():
         assert hook["language"] == "python" and hook["require_serial"] is True and hook["description"]
     (local,) = SNIPPETS["local"]["repos"]
@@ -281,7 +281,7 @@ def with_noqa(source: str, line: str, code: str) -> str:
 
 def fixing_session(path: Path, env: dict[str, str]) -> None:
     """Commit blocked and the file rewritten; reviewed, added, committed."""
-    assert [(f["code"], f["fix"]) for f in findings(path, env)] == [("SQF001", "safe")]
+    assert [(f["code"], f["fix"]["applicability"]) for f in findings(path, env)] == [("SQF001", "safe")]
     blocked = commit(path, env)
     assert_blocked(blocked, "sqla-fix", "- files were modified by this hook", "models.py: fixed 1 finding (SQF001)")
     fixed = (path / "models.py").read_text(encoding="utf-8")
@@ -316,7 +316,7 @@ def test_check_hook_local(tmp_path, tool_repo, env, decision):
 
 def test_fixing_hook_blocks_a_finding_without_fix_until_decided(tmp_path, tool_repo, env):
     repo = project(tmp_path, local_config(tool_repo, "sqla-fix"), {"models.py": NO_FIX_MODEL}, env)
-    assert [(f["code"], f["fix"] or "none") for f in findings(repo, env)] == [("SQF005", "none")]
+    assert [(f["code"], (f["fix"] or {}).get("applicability", "none")) for f in findings(repo, env)] == [("SQF005", "none")]
     blocked = commit(repo, env)
     assert_blocked(blocked, "sqla-fix", "models.py:11:7: SQF005 [no fix]", "- exit code: 1", "1 remaining")
     assert "files were modified" not in blocked.stdout
