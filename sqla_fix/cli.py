@@ -223,12 +223,12 @@ class Output:
         self.silent_talk = options.quiet or (options.output_format not in _TEXT_FORMATS and not options.diff)
         self.talk_to_stderr = options.diff or (options.stdin and options.fix)
 
-    def report(self, text: str) -> None:
+    def report(self, text: str, colour: bool | None = None) -> None:
         if text:
             if self.file is not None:
                 self.file.write(text)
-            else:
-                click.echo(text, nl=False)
+            else:  # colour=True: click would strip the escape codes from a pipe (--color always, FORCE_COLOR)
+                click.echo(text, nl=False, color=colour)
 
     def say(self, text: str) -> None:
         if self.silent_talk:
@@ -280,6 +280,8 @@ def _execute(options: Options, config: Config, output: Output) -> int:
 def _results(options: Options, config: Config, fixing: bool, edits: bool, stdin_source: bytes | None) -> list[FileResult]:
     if stdin_source is not None:
         name = options.stdin_filename or Path("-")
+        if options.stdin_filename and config.force_exclude and config.exclusion().excludes(name):
+            return [FileResult(name, original=stdin_source)]  # as ruff: not checked, and `fix -` echoes it
         if name.is_file():  # in its project, with the project's other files in view
             return _engine_run([name], config, fixing, edits, options, {name: stdin_source})
         from .engine import process_source
@@ -336,7 +338,7 @@ def _report_diff(results, findings, options: Options, config: Config, output: Ou
     if not options.silent:
         colour = _colour(options)
         for result in changed:
-            output.report(_coloured(_unified_diff(result)) if colour else _unified_diff(result))
+            output.report(_coloured(_unified_diff(result)) if colour else _unified_diff(result), colour=colour)
     fixed = [finding for result in changed for finding in result.fixed]
     held_back = sum(f.fix == "unsafe" and not f.fixable for f in findings)
     more = f" ({held_back} more with `--unsafe-fixes`)" if held_back else ""

@@ -118,12 +118,18 @@ class Exclusion:
 
     def below(self, directory: Path) -> Exclusion:
         """The exclusion of what is below `directory`, named on the command line: as in ruff, the patterns
-        that exclude the directory itself do not apply inside it (unless `force-exclude`)."""
-        if self.force or self.patterns is None or not self.patterns.matches(directory, is_directory=True):
+        that exclude the directory itself do not apply inside it (unless `force-exclude`), nor does the
+        .gitignore that ignores it."""
+        if self.force:
             return self
-        root, patterns = self.patterns.root, self.patterns.patterns
-        kept = tuple(p for p in patterns if not PathPatterns(root, (p,)).matches(directory, is_directory=True))
-        return replace(self, patterns=PathPatterns(root, kept))
+        inside = self
+        if self.patterns is not None and self.patterns.matches(directory, is_directory=True):
+            root, patterns = self.patterns.root, self.patterns.patterns
+            kept = tuple(p for p in patterns if not PathPatterns(root, (p,)).matches(directory, is_directory=True))
+            inside = replace(inside, patterns=PathPatterns(root, kept))
+        if self.respect_gitignore and self.gitignored(directory, is_directory=True):
+            inside = replace(inside, respect_gitignore=False)
+        return inside
 
 
 DEFAULT_EXCLUSION = Exclusion()
