@@ -15,13 +15,13 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .config import Config, ConfigError, load_config
+from .config import CommandLine, Config, ConfigError, find_config, load_config
 from .markers import may_define_models
+from .report import OUTPUT_FORMATS
 from .results import FileResult, Reported
-from .selection import Layer, SelectionError, check_selectors
+from .selection import SelectionError, check_selectors
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-OUTPUT_FORMATS = ("concise", "full", "json", "json-lines", "grouped", "github", "gitlab", "junit", "pylint", "sarif")
 _WITH_EDITS = frozenset({"json", "json-lines", "sarif"})  # the formats that carry each fix's edits
 _TEXT_FORMATS = frozenset({"concise", "full", "grouped", "pylint"})  # read by people: a summary follows
 
@@ -36,9 +36,12 @@ def _comma_separated(values: tuple[str, ...]) -> list[str]:
     return [item.strip() for value in values for item in value.split(",") if item.strip()]
 
 
-def _selectors(option: str, values: tuple[str, ...]) -> list[str]:
+def _selectors(option: str, values: tuple[str, ...]) -> tuple[str, ...]:
+    selectors = _comma_separated(values)
+    if values and not selectors:  # `--select ''` would switch every rule off
+        raise SettingError(f"{option}: expected at least one rule selector, got {values[0]!r}")
     try:
-        return check_selectors(_comma_separated(values))
+        return tuple(check_selectors(selectors))
     except SelectionError as error:
         raise SettingError(f"{option}: {error}") from None
 
@@ -47,7 +50,7 @@ def _per_file_ignores(option: str, values: tuple[str, ...]) -> dict[str, list[st
     table: dict[str, list[str]] = {}
     for value in values:
         pattern, colon, codes = value.rpartition(":")
-        if not colon or not pattern:
+        if not colon or not pattern or not codes.strip():
             raise SettingError(f"{option}: expected PATTERN:CODES (e.g. 'tests/*:SQF005'), got {value!r}")
         table.setdefault(pattern, []).extend(_selectors(option, (codes,)))
     return table
@@ -88,7 +91,13 @@ class Options:
     stdin: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
-        self.stdin = self.paths == (Path("-"),) or (not self.paths and self.stdin_filename is not None)
+        if self.exit_zero and self.exit_non_zero_on_fix:  # as ruff: the two cannot both hold
+            raise click.UsageError("--exit-zero and --exit-non-zero-on-fix contradict each other: give one")
+        # as ruff: `--stdin-filename` means stdin, whatever the paths say
+        self.stdin = Path("-") in self.paths or self.stdin_filename is not None
+        ignored = [str(path) for path in self.paths if path != Path("-")]
+        if self.stdin and ignored:
+            click.echo(f"warning: ignoring {', '.join(ignored)} in favour of standard input", err=True)
         if not self.paths and not self.stdin:
             self.paths = (Path("."),)  # as ruff: the current directory
         self.quiet = self.quiet or self.silent
@@ -105,28 +114,35 @@ def _config(options: Options) -> Config:
     start = [path for path in start if str(path) != "-"]
     try:
         config = load_config(start, Path(files[0]) if files else None, overrides)
+        if not files:
+            _warn_of_other_configurations(start, config)
     except ConfigError as error:
         raise SettingError(str(error)) from None
-    if options.select or options.extend_select or options.ignore or options.extend_ignore:
-        config.command_line = Layer(
-            tuple(_selectors("--select", options.select)) if options.select else None,
-            tuple(_selectors("--extend-select", options.extend_select)),
-            tuple(_selectors("--ignore", options.ignore)),
-            tuple(_selectors("--extend-ignore", options.extend_ignore)),
-        )
-    config.command_line_per_file_ignores = _per_file_ignores("--per-file-ignores", options.per_file_ignores)
-    if options.per_file_ignores:  # as ruff: the command line's per-file-ignores replace the file's
-        config.per_file_ignores, config.extend_per_file_ignores = {}, {}
-    for pattern, codes in _per_file_ignores("--extend-per-file-ignores", options.extend_per_file_ignores).items():
-        config.command_line_per_file_ignores.setdefault(pattern, []).extend(codes)
-    if options.exclude:
-        config.exclude = _comma_separated(options.exclude)
-    config.extend_exclude += _comma_separated(options.extend_exclude)
+    config.command_line = CommandLine(
+        select=_selectors("--select", options.select) if options.select else None,
+        extend_select=_selectors("--extend-select", options.extend_select),
+        ignore=_selectors("--ignore", options.ignore),
+        extend_ignore=_selectors("--extend-ignore", options.extend_ignore),
+        per_file_ignores=_per_file_ignores("--per-file-ignores", options.per_file_ignores) or None,
+        extend_per_file_ignores=_per_file_ignores("--extend-per-file-ignores", options.extend_per_file_ignores),
+        exclude=tuple(_comma_separated(options.exclude)) if options.exclude else None,
+        extend_exclude=tuple(_comma_separated(options.extend_exclude)),
+    )
     for name in ("respect_gitignore", "force_exclude", "unsafe_fixes", "line_length", "jobs"):
         if getattr(options, name) is not None:
             setattr(config, name, getattr(options, name))
     config.cache = not options.no_cache
     return config
+
+
+def _warn_of_other_configurations(paths: list[Path], config: Config) -> None:
+    """One configuration serves a run (the nearest to its first path): say so where another path has a
+    nearer one of its own, rather than apply the first one's silently."""
+    for path in paths[1:]:
+        nearest = find_config(path)
+        if nearest is not None and nearest.parent.resolve() != config.root:
+            click.echo(f"warning: {path}: its nearest configuration, {nearest}, is not read: a run reads one "
+                       "configuration, the nearest to its first path (run sqla-fix once per project)", err=True)
 
 
 # -- options --------------------------------------------------------------------------------------------
@@ -217,24 +233,32 @@ class Output:
 
     def __init__(self, options: Options):
         self.options = options
-        self.file = options.output_file.open("w", encoding="utf-8", newline="") if options.output_file else None
+        self.file = None
+        if options.output_file is not None:
+            options.output_file.parent.mkdir(parents=True, exist_ok=True)  # as ruff
+            self.file = options.output_file.open("wb")
         # A report for a machine is all its output has (as in ruff); with --diff, or a fixed source on
         # stdout, the talk goes to stderr.
         self.silent_talk = options.quiet or (options.output_format not in _TEXT_FORMATS and not options.diff)
         self.talk_to_stderr = options.diff or (options.stdin and options.fix)
 
-    def report(self, text: str, colour: bool | None = None) -> None:
-        if text:
-            if self.file is not None:
-                self.file.write(text)
-            else:  # colour=True: click would strip the escape codes from a pipe (--color always, FORCE_COLOR)
-                click.echo(text, nl=False, color=colour)
+    def report(self, text: str | bytes) -> None:
+        """Write the report (text) or a diff (bytes: the files' own, so that it applies with `patch`)."""
+        if not text:
+            return
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
+        if self.file is not None:
+            self.file.write(data)
+        else:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
 
     def say(self, text: str) -> None:
         if self.silent_talk:
             return
         if self.file is not None and not self.talk_to_stderr:  # as ruff: the summary goes with the report
-            self.file.write(text + "\n")
+            self.file.write(text.encode("utf-8") + b"\n")
         else:
             click.echo(text, err=self.talk_to_stderr)
 
@@ -264,7 +288,7 @@ def _execute(options: Options, config: Config, output: Output) -> int:
         return _report_diff(results, findings, options, config, output, had_errors)
     if options.fix:
         return _report_fix(results, options, config, output, had_errors, stdin_source)
-    _report_findings(findings, options, output)
+    _report_findings(findings, results, options, config, output, fixed=False)
     if findings:
         output.say(f"Found {_plural(len(findings), 'finding')} in {_plural(len({f.path for f in findings}), 'file')} "
                    f"({_fix_summary(findings, config)}).")
@@ -280,15 +304,14 @@ def _execute(options: Options, config: Config, output: Output) -> int:
 def _results(options: Options, config: Config, fixing: bool, edits: bool, stdin_source: bytes | None) -> list[FileResult]:
     if stdin_source is not None:
         name = options.stdin_filename or Path("-")
-        if options.stdin_filename and config.force_exclude and config.exclusion().excludes(name):
+        if not may_define_models(stdin_source) or config.exclusion().excludes_named(name):
             return [FileResult(name, original=stdin_source)]  # as ruff: not checked, and `fix -` echoes it
-        if name.is_file():  # in its project, with the project's other files in view
-            return _engine_run([name], config, fixing, edits, options, {name: stdin_source})
-        from .engine import process_source
+        if options.stdin_filename is None:  # no name, no project: the source on its own
+            from .engine import process_source
 
-        if not may_define_models(stdin_source):
-            return [FileResult(name, original=stdin_source)]
-        return [process_source(name, stdin_source, config, edits=edits)]
+            return [process_source(name, stdin_source, config, edits=edits)]
+        # in its project, with the project's other files in view (whether or not the file is on disk)
+        return _engine_run([name], config, fixing, edits, options, {name: stdin_source})
     quick = _without_models(options.paths, config)
     if quick is not None:
         return quick
@@ -321,16 +344,20 @@ def _report_problems(results: list[FileResult], options: Options) -> bool:
     return bool(errors)
 
 
-def _report_findings(findings: list[Reported], options: Options, output: Output) -> None:
+def _report_findings(findings: list[Reported], results: list[FileResult], options: Options, config: Config,
+                     output: Output, fixed: bool) -> None:
+    """The findings in the output format, against the sources they were found in (the fixed ones, when
+    `fixed`)."""
     from .report import render, render_statistics
 
     if options.silent:
         return
     if options.statistics:
         output.report(render_statistics(findings, "json" if options.output_format == "json" else "concise"))
-    else:
-        output.report(render(findings, options.output_format, source_line=_source_line,
-                             unsafe_fixes=bool(options.unsafe_fixes)))
+        return
+    sources = {result.path: (result.fixed_source if fixed and result.changed else result.original) for result in results}
+    output.report(render(findings, options.output_format, source_line=_source_lines(sources),
+                         unsafe_fixes=config.unsafe_fixes))
 
 
 def _report_diff(results, findings, options: Options, config: Config, output: Output, had_errors: bool) -> int:
@@ -338,16 +365,26 @@ def _report_diff(results, findings, options: Options, config: Config, output: Ou
     if not options.silent:
         colour = _colour(options)
         for result in changed:
-            output.report(_coloured(_unified_diff(result)) if colour else _unified_diff(result), colour=colour)
+            diff = _unified_diff(result)
+            output.report(_coloured(diff) if colour else diff)
     fixed = [finding for result in changed for finding in result.fixed]
     held_back = sum(f.fix == "unsafe" and not f.fixable for f in findings)
     more = f" ({held_back} more with `--unsafe-fixes`)" if held_back else ""
-    output.say(f"Would fix {_plural(len(fixed), 'finding')} in {_plural(len(changed), 'file')}{more}"
-               f"{_schema_changes(fixed, 'would change')}.")
-    not_fixed = [finding for result in results for finding in (result.remaining if result.changed else result.findings)]
+    tables = _changed_tables(fixed)
+    schema = f"; the schema of {_plural(len(tables), 'table')} would change: {', '.join(tables)}" if tables else ""
+    output.say(f"Would fix {_plural(len(fixed), 'finding')} in {_plural(len(changed), 'file')}{more}{schema}.")
+    not_fixed = [finding for result in results for finding in _not_fixed(result)]
     if not_fixed:
         output.say(_not_fixed_summary(not_fixed, config))
     return _exit(options, had_errors, bool(changed))
+
+
+def _not_fixed(result: FileResult) -> list[Reported]:
+    """What a fixing run leaves of a file's findings: what remains after its fixes, or all of them where its
+    fixes could not be made (the error says why)."""
+    if result.error:
+        return result.findings
+    return result.remaining if result.changed else result.findings
 
 
 def _report_fix(results, options: Options, config: Config, output: Output, had_errors: bool,
@@ -357,8 +394,7 @@ def _report_fix(results, options: Options, config: Config, output: Output, had_e
     changed = [result for result in results if result.changed and not result.error]
     if stdin_source is not None:  # the fixed source is the output; the findings go to stderr
         [result] = results
-        sys.stdout.buffer.write(result.fixed_source if result.changed and not result.error else stdin_source)
-        sys.stdout.flush()
+        output.report(result.fixed_source if result.changed and not result.error else stdin_source)
         written = changed
     else:
         written = []
@@ -371,30 +407,37 @@ def _report_fix(results, options: Options, config: Config, output: Output, had_e
             else:
                 written.append(result)
     for result in written:
-        counts = Counter(finding.code for finding in result.fixed)
-        detail = ", ".join(f"{code} x{n}" if n > 1 else code for code, n in sorted(counts.items()))
-        output.say(f"{result.path}: fixed {_plural(sum(counts.values()), 'finding')} ({detail})")
+        output.say(_fixed_line(result))
         if options.show_fixes:
             for finding in result.fixed:
                 output.say(f"  {finding.line}:{finding.column} {finding.code} [{finding.fix} fix] {finding.message}")
-    remaining = [f for result in results if not result.error for f in result.remaining]
+    remaining = [finding for result in results for finding in _not_fixed(result)]
     if stdin_source is not None:
         if not options.silent:
             from .report import render
 
             click.echo(render(remaining, "concise"), err=True, nl=False)
     else:
-        _report_findings(remaining, options, output)
+        _report_findings(remaining, results, options, config, output, fixed=True)
     fixed = [finding for result in written for finding in result.fixed]
     held_back = sum(f.fix == "unsafe" for f in remaining)
     hint = f" ({held_back} of them with an unsafe fix: `--unsafe-fixes`)" if held_back else ""
     output.say(f"Fixed {_plural(len(fixed), 'finding')} in {_plural(len(written), 'file')}; "
                f"{len(remaining)} remaining{hint}.")
-    tables = sorted({table for finding in fixed for table in finding.tables})
+    tables = _changed_tables(fixed)
     if tables:
         output.say(f"The fixes changed the schema of {_plural(len(tables), 'table')} ({', '.join(tables)}): "
                    "generate and review a migration (alembic revision --autogenerate).")
     return _exit(options, had_errors, bool(remaining), written=bool(written))
+
+
+def _fixed_line(result: FileResult) -> str:
+    """`path: fixed 2 findings (SQF001, SQF003)`; a file edited only for another file's fix says so."""
+    counts = Counter(finding.code for finding in result.fixed)
+    if not counts:
+        return f"{result.path}: edited for a fix reported in another file"
+    detail = ", ".join(f"{code} x{n}" if n > 1 else code for code, n in sorted(counts.items()))
+    return f"{result.path}: fixed {_plural(sum(counts.values()), 'finding')} ({detail})"
 
 
 # -- what the summaries say -----------------------------------------------------------------------------
@@ -412,13 +455,9 @@ def _fix_summary(findings, config: Config) -> str:
     return f"{safe} fixable with `sqla-fix fix`{more}"
 
 
-def _schema_changes(fixed: list[Reported], verb: str) -> str:
-    """`" (the schema of 2 tables would change: comments, posts)"`-like, or "" where no DDL changes (an
-    ORM-only cascade): only then is a migration due."""
-    tables = sorted({table for finding in fixed for table in finding.tables})
-    if not tables:
-        return ""
-    return f"; the schema of {_plural(len(tables), 'table')} {verb}: {', '.join(tables)}"
+def _changed_tables(fixed: list[Reported]) -> list[str]:
+    """The tables whose DDL the fixes change: where there are none (an ORM-only cascade), no migration is due."""
+    return sorted({table for finding in fixed for table in finding.tables})
 
 
 def _not_fixed_summary(findings: list[Reported], config: Config) -> str:
@@ -429,13 +468,15 @@ def _not_fixed_summary(findings: list[Reported], config: Config) -> str:
         by_code.setdefault(finding.code, []).append(finding)
     for code in sorted(by_code):
         group = by_code[code]
-        unsafe = sum(f.fix == "unsafe" for f in group)
+        kinds = Counter(f.fix for f in group)
         reasons = []
-        if unsafe:
-            reasons.append(f"{unsafe} with an unsafe fix (applied with `--unsafe-fixes`)"
-                           if not config.unsafe_fixes else f"{unsafe} with an unsafe fix")
-        if len(group) - unsafe:
-            reasons.append(f"{len(group) - unsafe} without a certain fix: decide in the code or `# noqa: {code}`")
+        if kinds["safe"]:
+            reasons.append(f"{kinds['safe']} with a safe fix that could not be made (the error above says why)")
+        if kinds["unsafe"]:
+            reasons.append(f"{kinds['unsafe']} with an unsafe fix (applied with `--unsafe-fixes`)"
+                           if not config.unsafe_fixes else f"{kinds['unsafe']} with an unsafe fix that could not be made")
+        if kinds[None]:
+            reasons.append(f"{kinds[None]} without a certain fix: decide in the code or `# noqa: {code}`")
         lines.append(f"  {code} {group[0].name}: {'; '.join(reasons)} (`sqla-fix rule {code}`)")
     return "\n".join(lines)
 
@@ -450,26 +491,37 @@ def _by_rule(findings: list[Reported], what: str) -> str:
     return "\n".join(lines)
 
 
-def _source_line(path: Path, line: int) -> str | None:
-    """The text of `path`'s line `line`, for the full format (as the file stands on disk)."""
+def _source_lines(sources: dict[Path, bytes | None]) -> Callable[[Path, int], str | None]:
+    """The text of a line of a file as the run read it (stdin too), for the full format."""
     from .read import decode
 
-    try:
-        lines = decode(path.read_bytes()).splitlines()
-    except (OSError, ValueError):
-        return None
-    return lines[line - 1] if 0 < line <= len(lines) else None
+    cache: dict[Path, list[str]] = {}
+
+    def line_of(path: Path, line: int) -> str | None:
+        if path not in cache:
+            source = sources.get(path)
+            try:
+                cache[path] = decode(source).split("\n") if source is not None else []
+            except (ValueError, LookupError):
+                cache[path] = []
+        lines = cache[path]
+        return lines[line - 1].rstrip("\r") if 0 < line <= len(lines) else None
+
+    return line_of
 
 
 def _without_models(paths: tuple[Path, ...], config: Config) -> list[FileResult] | None:
     """Results for regular Python files that mention no SQLAlchemy at all (a hook's usual case), from a bytes
     scan without the engine (or its imports); None when any path needs the engine."""
-    from .discover import PYTHON_SUFFIXES
+    from .discover import PYTHON_SUFFIX
 
+    exclusion = config.exclusion()
     results = []
     for path in paths:
-        if path.is_symlink() or not path.is_file() or path.suffix not in PYTHON_SUFFIXES:
+        if path.is_symlink() or not path.is_file() or path.suffix != PYTHON_SUFFIX:
             return None
+        if exclusion.excludes_named(path):
+            continue  # as the engine's walk: left out without a word
         try:
             source = path.read_bytes()
         except OSError:
@@ -503,31 +555,34 @@ def _colour(options: Options) -> bool:
     return sys.stdout.isatty()
 
 
-_ANSI = {"+++": "\x1b[1m", "---": "\x1b[1m", "@@": "\x1b[36m", "+": "\x1b[32m", "-": "\x1b[31m"}
-_RESET = "\x1b[0m"
+_ANSI = {b"+++": b"\x1b[1m", b"---": b"\x1b[1m", b"@@": b"\x1b[36m", b"+": b"\x1b[32m", b"-": b"\x1b[31m"}
+_RESET = b"\x1b[0m"
 
 
-def _coloured(diff: str) -> str:
+def _coloured(diff: bytes) -> bytes:
     """The diff with each line coloured by its kind, whole: a terminal wraps a long line, never crops it,
     and nothing but the escape codes is added (strip them and the diff applies)."""
     coloured = []
-    for line in diff.splitlines(keepends=True):
-        body = line.rstrip("\r\n")
+    for line in _byte_lines(diff):
+        body = line.rstrip(b"\r\n")
         ending = line[len(body):]
         prefix = next((p for p in _ANSI if body.startswith(p)), None)
-        coloured.append(f"{_ANSI[prefix]}{body}{_RESET}{ending}" if prefix else line)
-    return "".join(coloured)
+        coloured.append(_ANSI[prefix] + body + _RESET + ending if prefix else line)
+    return b"".join(coloured)
 
 
-def _unified_diff(result: FileResult) -> str:
-    from .read import decode  # the text as Python reads it (encoding cookie, BOM)
+def _byte_lines(data: bytes) -> list[bytes]:
+    """Lines as `patch` reads them: split at newlines only (a form feed, a lone CR or U+2028 is inside one)."""
+    lines = data.split(b"\n")
+    return [line + b"\n" for line in lines[:-1]] + ([lines[-1]] if lines[-1] else [])
 
-    old = decode(result.original)
-    new = decode(result.fixed_source)
-    lines = difflib.unified_diff(
-        old.splitlines(keepends=True), new.splitlines(keepends=True), fromfile=str(result.path), tofile=str(result.path)
-    )
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+def _unified_diff(result: FileResult) -> bytes:
+    """The unified diff of the file's own bytes (its encoding, BOM and line endings), so that it applies."""
+    name = os.fsencode(result.path)
+    lines = difflib.diff_bytes(difflib.unified_diff, _byte_lines(result.original), _byte_lines(result.fixed_source),
+                               fromfile=name, tofile=name)
+    return b"".join(line if line.endswith(b"\n") else line + b"\n\\ No newline at end of file\n" for line in lines)
 
 
 # -- the rules ------------------------------------------------------------------------------------------
@@ -551,11 +606,11 @@ def list_rules(output_format: str) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from .docs import _FIX_SAFETY_SHORT
+    from .docs import FIX_SAFETY_SHORT
 
     table = Table("code", "name", "finds", "fix", "default")
     for rule in RULES:
-        table.add_row(rule.code, rule.name, rule.summary, _FIX_SAFETY_SHORT[rule.fix_safety],
+        table.add_row(rule.code, rule.name, rule.summary, FIX_SAFETY_SHORT[rule.fix_safety],
                       "on" if getattr(rule, "default_enabled", True) else "off")
     Console().print(table)
 

@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field, fields
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from .discover import DEFAULT_EXCLUDE, Exclusion, PathPatterns
-from .selection import Layer, SelectionError, check_selectors, enabled_codes, ignored_codes
+from .selection import (
+    Layer,
+    SelectionError,
+    check_selectors,
+    enabled_codes,
+    ignored_codes,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -62,6 +69,26 @@ LOOKUP_NOUNS = [
 
 
 @dataclass
+class CommandLine:
+    """What the command line says on top of the configuration file, with ruff's meaning: `select` starts
+    the selection afresh, `per-file-ignores` and `exclude` replace the file's (not its `extend-` keys), and
+    the command line's globs are relative to the current directory."""
+
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    extend_ignore: tuple[str, ...] = ()
+    per_file_ignores: dict[str, list[str]] | None = None
+    extend_per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    exclude: tuple[str, ...] | None = None
+    extend_exclude: tuple[str, ...] = ()
+    directory: Path = field(default_factory=Path.cwd)
+
+    def layer(self) -> Layer:
+        return Layer(self.select, self.extend_select, self.ignore, self.extend_ignore)
+
+
+@dataclass
 class Config:
     # Which rules run (selection.py): the configuration file's layer, then the command line's.
     select: list[str] | None = None  # None: the rules on by default
@@ -70,8 +97,7 @@ class Config:
     extend_ignore: list[str] = field(default_factory=list)
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # glob -> selectors
     extend_per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
-    command_line: Layer | None = None
-    command_line_per_file_ignores: dict[str, list[str]] = field(default_factory=dict)  # relative to the cwd
+    command_line: CommandLine | None = None
     prose_names: list[str] = field(default_factory=lambda: list(PROSE_NAMES))
     short_names: list[str] = field(default_factory=lambda: list(SHORT_NAMES))
     optional_foreign_keys: list[str] = field(default_factory=lambda: list(OPTIONAL_FOREIGN_KEYS))
@@ -102,10 +128,7 @@ class Config:
     def _layers(self) -> tuple[Layer, ...]:
         configured = Layer(None if self.select is None else tuple(self.select), tuple(self.extend_select),
                            tuple(self.ignore), tuple(self.extend_ignore))
-        return (configured, self.command_line) if self.command_line else (configured,)
-
-    def enabled_codes(self) -> frozenset[str]:
-        return enabled_codes(self._layers())
+        return (configured, self.command_line.layer()) if self.command_line else (configured,)
 
     def enabled(self, code: str, path: Path | None = None) -> bool:
         if code not in enabled_codes(self._layers()):
@@ -114,33 +137,44 @@ class Config:
 
     def ignored_in(self, path: Path) -> frozenset[str]:
         """The codes per-file-ignores turns off in `path`."""
-        if not (self.per_file_ignores or self.extend_per_file_ignores or self.command_line_per_file_ignores):
+        tables = self._per_file_tables()
+        if not any(table for _root, table in tables):
             return frozenset()
-        key = (path, self._per_file_key())
+        key = (path, repr(tables))
         if key not in _IGNORED_IN:
             codes: set[str] = set()
-            for root, patterns in self._per_file_patterns():
-                for pattern, selectors in patterns.items():
+            for root, table in tables:
+                for pattern, selectors in table.items():
                     if PathPatterns(root, (pattern,)).matches(path):
                         codes |= ignored_codes(selectors)
             _IGNORED_IN[key] = frozenset(codes)
         return _IGNORED_IN[key]
 
-    def _per_file_patterns(self):
+    def _per_file_tables(self) -> list[tuple[Path, dict[str, list[str]]]]:
         root = self.root or Path.cwd()
-        yield root, {**self.per_file_ignores, **self.extend_per_file_ignores}
-        yield Path.cwd(), self.command_line_per_file_ignores
-
-    def _per_file_key(self):
-        return tuple((str(root), tuple((k, tuple(v)) for k, v in patterns.items()))
-                     for root, patterns in self._per_file_patterns())
+        command_line = self.command_line
+        configured = self.per_file_ignores if command_line is None or command_line.per_file_ignores is None else {}
+        tables = [(root, configured), (root, self.extend_per_file_ignores)]
+        if command_line is not None:
+            tables += [(command_line.directory, command_line.per_file_ignores or {}),
+                       (command_line.directory, command_line.extend_per_file_ignores)]
+        return tables
 
     def exclusion(self) -> Exclusion:
-        return Exclusion(PathPatterns(self.root or Path.cwd(), (*self.exclude, *self.extend_exclude)),
-                         respect_gitignore=self.respect_gitignore, force=self.force_exclude)
+        root = self.root or Path.cwd()
+        command_line = self.command_line
+        if command_line is not None and command_line.exclude is not None:
+            patterns = [PathPatterns(command_line.directory, command_line.exclude)]
+        else:
+            patterns = [PathPatterns(root, tuple(self.exclude))]
+        patterns.append(PathPatterns(root, tuple(self.extend_exclude)))
+        if command_line is not None:
+            patterns.append(PathPatterns(command_line.directory, command_line.extend_exclude))
+        return Exclusion(tuple(p for p in patterns if p.patterns), respect_gitignore=self.respect_gitignore,
+                         force=self.force_exclude)
 
     @classmethod
-    def from_table(cls, table: dict, source: str = "[tool.sqla-fix]") -> "Config":
+    def from_table(cls, table: dict, source: str = "[tool.sqla-fix]") -> Config:
         """Keys as in pyproject (`prose-names`); `extend-<key>` adds to the default list."""
         config = cls()
         config.update(table, source)
@@ -148,7 +182,8 @@ class Config:
 
     def update(self, table: dict, source: str) -> None:
         """Set the keys of `table` (a configuration file's, or `--config KEY=VALUE`), each checked."""
-        for key, value in table.items():
+        # `prose-names` replaces the default and `extend-prose-names` adds to it, whatever their order
+        for key, value in sorted(table.items(), key=lambda item: item[0] in _APPENDING_KEYS):
             kind = KEYS.get(key)
             if kind is None:
                 raise ConfigError(f"{source}: unknown key {key!r}; the known keys are: {', '.join(KEYS)}")
@@ -165,7 +200,7 @@ class Config:
             if key == "max-file-size" and checked < 1:
                 raise ConfigError(f"{source}: {key}: expected a positive integer (bytes), got {checked}")
             name = key.replace("-", "_")
-            if key.startswith("extend-") and key not in _OWN_EXTEND_KEYS:
+            if key in _APPENDING_KEYS:
                 getattr(self, name.removeprefix("extend_")).extend(checked)
             else:
                 setattr(self, name, checked)
@@ -182,6 +217,7 @@ KEYS: dict[str, str] = {
 }
 # extend- keys that are settings of their own in ruff (layered, not appended to another key's list).
 _OWN_EXTEND_KEYS = frozenset({"extend-select", "extend-ignore", "extend-exclude", "extend-per-file-ignores"})
+_APPENDING_KEYS = frozenset(key for key in KEYS if key.startswith("extend-") and key not in _OWN_EXTEND_KEYS)
 _EXPECTED = {
     "selectors": "a list of rule selectors (strings)", "strings": "a list of strings",
     "per-file": "a table of glob patterns to lists of rule selectors", "bool": "true or false",
@@ -231,7 +267,10 @@ def _table(path: Path) -> dict | None:
         path.name not in CONFIG_FILES and any(key in data for key in ("tool", "project", "build-system")))
     if not pyproject:
         return data
-    table = data.get("tool", {}).get("sqla-fix")
+    tools = data.get("tool", {})
+    if not isinstance(tools, dict):
+        raise ConfigError(f"{path}: tool: expected a table, got {_shown(tools)}")
+    table = tools.get("sqla-fix")
     if table is not None and not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.sqla-fix]: expected a table, got {_shown(table)}")
     return table
@@ -250,12 +289,16 @@ def find_config(start: Path) -> Path | None:
     """The nearest configuration file at or above `start`: a `.sqla-fix.toml` or `sqla-fix.toml`, or a
     pyproject.toml with a [tool.sqla-fix] table (one without is passed over, as ruff does)."""
     start = start.resolve()
-    for directory in [start, *start.parents] if start.is_dir() else start.parents:
-        for name in CONFIG_FILES:
-            candidate = directory / name
-            if candidate.is_file() and (name != "pyproject.toml" or _table(candidate) is not None):
-                return candidate
-    return None
+    return _config_at_or_above(start if start.is_dir() else start.parent)
+
+
+@cache
+def _config_at_or_above(directory: Path) -> Path | None:
+    for name in CONFIG_FILES:
+        candidate = directory / name
+        if candidate.is_file() and (name != "pyproject.toml" or _table(candidate) is not None):
+            return candidate
+    return None if directory.parent == directory else _config_at_or_above(directory.parent)
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -270,6 +313,7 @@ def find_pyproject(start: Path) -> Path | None:
 def load_config(paths: list[Path], config_file: Path | None = None, overrides: list[str] = ()) -> Config:
     """The configuration for a run over `paths`: `config_file` (a pyproject.toml with [tool.sqla-fix], or a
     sqla-fix.toml), else the nearest one found; then `overrides`, `KEY = VALUE` in TOML (`--config`)."""
+    _config_at_or_above.cache_clear()  # the files may have changed since the last run of this process
     start = paths[0] if paths else Path.cwd()
     if config_file is not None:
         table = _table(config_file)
@@ -282,14 +326,17 @@ def load_config(paths: list[Path], config_file: Path | None = None, overrides: l
     if config_file is not None:
         config.root = config_file.parent.resolve()
         config.update(table, str(config_file))
+    overridden: set[str] = set()
     for override in overrides:
         try:
-            config.update(tomllib.loads(override), f"--config {override!r}")
+            setting = tomllib.loads(override)
         except tomllib.TOMLDecodeError as error:
             raise ConfigError(f"--config {override!r}: neither a file nor `KEY = VALUE` in TOML ({error})") from None
+        config.update(setting, f"--config {override!r}")
+        overridden |= set(setting)
     if config.cache_dir is not None:
         config.cache_dir = str(((config.root or Path.cwd()) / config.cache_dir).resolve())
-    if "line-length" not in table and not any(o.split("=")[0].strip() == "line-length" for o in overrides):
+    if "line-length" not in table and "line-length" not in overridden:
         config.line_length = _formatter_line_length(config_file, start) or config.line_length
     return config
 
@@ -303,6 +350,8 @@ def _formatter_line_length(config_file: Path | None, start: Path) -> int | None:
     try:
         tools = _read_toml(pyproject).get("tool", {})
     except ConfigError:
+        return None
+    if not isinstance(tools, dict):
         return None
     for formatter in ("ruff", "black"):
         length = tools.get(formatter, {}).get("line-length") if isinstance(tools.get(formatter), dict) else None

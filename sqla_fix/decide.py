@@ -71,9 +71,10 @@ def decide(
             line, column = context.position(finding.node)
             end_line, end_column = context.source.end(finding.node)
             tables = _changed_tables(own) if own is not None else ()
+            elsewhere = tuple(facts.path for facts, plan in (own or {}).values() if facts is not loaded.facts and plan)
             reported.append(Reported(
                 loaded.path, line, column, finding.code, finding.message, applied, kind, end_line, end_column + 1,
-                rule.name, tables, plan=own[id(loaded.facts)][1] if own is not None else None,
+                rule.name, tables, also_edits=elsewhere, plan=own[id(loaded.facts)][1] if own is not None else None,
             ))
     reported.sort(key=lambda r: (r.line, r.column, r.code))
     return reported, plan
@@ -175,17 +176,22 @@ def process(
             picture.add(collect(current[path], project))
             results[path].fixed_source = new_source
         picture.link()
-    if edits:
+    if edits:  # each finding's against the source it was found in: as it stood, or as the fixes left it
         for file in files:
-            for finding in results[file.path].findings:
+            result = results[file.path]
+            for finding in result.findings:
                 finding.edits = _own_edits(file, finding, config.line_length)
+            if result.remaining is not result.findings:
+                for finding in result.remaining:
+                    finding.edits = _own_edits(current[file.path], finding, config.line_length)
     return [results[file.path] for file in files]
 
 
 def _own_edits(file: LoadedFile, finding: Reported, line_length: int) -> list[Edit]:
     """What the finding's fix alone makes of the file as it stands, as replacements (rows and columns from
-    1): the edits a JSON or SARIF consumer applies. Empty where it has no fix, or its fix is elsewhere."""
-    if finding.plan is None or not finding.plan:
+    1): the edits a JSON or SARIF consumer applies. Empty where it has no fix here, and where it also
+    edits another file: a part of a fix is not a fix."""
+    if finding.plan is None or not finding.plan or finding.also_edits:
         return []
     try:
         new = rewrite(file, finding.plan, line_length, file)

@@ -1,13 +1,13 @@
 """Discover: the Python files a run is given, with their links followed only inside the given paths,
-less what `exclude`, `extend-exclude` and the `.gitignore` files leave out (ruff's meaning: a file named
+less what `exclude`, `extend-exclude` and the `.gitignore` files leave out (ruff's meaning: a path named
 on the command line is checked all the same, unless `force-exclude`)."""
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from pathlib import Path
 
 import pathspec
@@ -20,30 +20,40 @@ SKIPPED_DIRECTORIES = {
 }
 # `exclude`'s default: replaced by `exclude`, extended by `extend-exclude` (as in ruff).
 DEFAULT_EXCLUDE = (*sorted(SKIPPED_DIRECTORIES), "*.egg-info")
-PYTHON_SUFFIXES = (".py", ".pyw")
+PYTHON_SUFFIX = ".py"
 
 
 @dataclass(frozen=True)
 class PathPatterns:
-    """Glob patterns relative to `root` (the configuration's directory), with .gitignore's meaning (which is
-    ruff's for `exclude`): `legacy` or `*_pb2.py` matches that name anywhere, `app/legacy/*.py` matches
-    below the root, and a directory that matches takes everything below it along."""
+    """Glob patterns as ruff reads `exclude` and `per-file-ignores`: each is matched against a path's name
+    and against the whole path, with the pattern taken relative to `root` (the configuration file's
+    directory, or the current one for the command line's); `*` crosses `/` (globset's default), so
+    `tests/*.py` is every Python file below tests/. A pattern that starts with `!` matches what the rest
+    does not (per-file-ignores only, as in ruff)."""
 
     root: Path
     patterns: tuple[str, ...]
 
-    @cached_property
-    def _spec(self) -> pathspec.PathSpec:
-        return pathspec.GitIgnoreSpec.from_lines(self.patterns)
+    def matches(self, path: Path) -> bool:
+        absolute = os.path.realpath(path)
+        name = os.path.basename(absolute)
+        return any(_glob_matches(pattern, absolute, name, self.root) for pattern in self.patterns)
 
-    def matches(self, path: Path, is_directory: bool = False) -> bool:
-        if not self.patterns:
-            return False
-        relative = os.path.relpath(os.path.abspath(path), os.path.abspath(self.root))
-        if relative.startswith(".."):  # outside the root: only the patterns of a bare name can match
-            relative = os.path.basename(os.path.abspath(path))
-        relative = relative.replace(os.sep, "/")
-        return self._spec.match_file(relative + "/" if is_directory else relative)
+    def matches_or_contains(self, path: Path) -> bool:
+        """Does a pattern match `path` or a directory above it (below the root)? For a path named on the
+        command line under --force-exclude: pre-commit names `legacy/models.py`, not `legacy`."""
+        absolute = Path(os.path.realpath(path))
+        root = Path(os.path.realpath(self.root))
+        return any(self.matches(candidate) for candidate in [absolute, *absolute.parents]
+                   if candidate == absolute or root in candidate.parents)
+
+
+def _glob_matches(pattern: str, absolute: str, name: str, root: Path) -> bool:
+    negated = pattern.startswith("!")
+    glob = pattern[1:] if negated else pattern
+    anchored = os.path.join(os.path.realpath(root), glob)
+    matched = fnmatch.fnmatchcase(name, glob) or fnmatch.fnmatchcase(absolute, anchored)
+    return matched != negated
 
 
 class GitIgnored:
@@ -51,26 +61,29 @@ class GitIgnored:
     them: outside a work tree, nothing."""
 
     def __init__(self) -> None:
-        self._specs: dict[Path, pathspec.PathSpec | None] = {}
+        self._specs: dict[tuple[Path, Path | None], pathspec.PathSpec | None] = {}
         self._roots: dict[Path, Path | None] = {}
 
-    def __call__(self, path: Path, is_directory: bool = False) -> bool:
+    def __call__(self, path: Path, is_directory: bool = False, named: Path | None = None) -> bool:
+        """Is `path` ignored? `named`: the directory named on the command line that `path` is under; as
+        in ruff, the rules that ignore it (or a directory above it) do not hold below it."""
         absolute = Path(os.path.abspath(path))
         root = self._work_tree(absolute.parent)
         if root is None:
             return False
         directories = [absolute.parent, *absolute.parent.parents]
         directories = list(reversed(directories[: directories.index(root) + 1]))
+        named = Path(os.path.abspath(named)) if named is not None else None
         # A directory git ignores is not entered: nothing below it comes back by a `!` pattern.
         for depth, directory in enumerate(directories[1:], start=1):
-            if self._ignored(directories[:depth], directory, True):
+            if (named is None or named in directory.parents) and self._ignored(directories[:depth], directory, True, named):
                 return True
-        return self._ignored(directories, absolute, is_directory)
+        return self._ignored(directories, absolute, is_directory, named)
 
-    def _ignored(self, directories: list[Path], path: Path, is_directory: bool) -> bool:
+    def _ignored(self, directories: list[Path], path: Path, is_directory: bool, named: Path | None) -> bool:
         ignored = False
         for directory in directories:  # the deeper .gitignore has the last word
-            spec = self._spec(directory)
+            spec = self._spec(directory, named)
             if spec is None:
                 continue
             relative = path.relative_to(directory).as_posix() + ("/" if is_directory else "")
@@ -79,16 +92,23 @@ class GitIgnored:
                 ignored = outcome
         return ignored
 
-    def _spec(self, directory: Path) -> pathspec.PathSpec | None:
-        if directory not in self._specs:
+    def _spec(self, directory: Path, named: Path | None) -> pathspec.PathSpec | None:
+        """The patterns of `directory`'s ignore files, less those that ignore `named` (when it is below)."""
+        if named is not None and not (directory == named or directory in named.parents):
+            named = None
+        key = (directory, named)
+        if key not in self._specs:
             lines: list[str] = []
             for name in (".gitignore", ".git/info/exclude"):
                 try:
                     lines += (directory / name).read_text(encoding="utf-8", errors="replace").splitlines()
                 except OSError:
                     pass
-            self._specs[directory] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
-        return self._specs[directory]
+            if named is not None and named != directory:
+                below = named.relative_to(directory).as_posix() + "/"
+                lines = [line for line in lines if not pathspec.GitIgnoreSpec.from_lines([line]).match_file(below)]
+            self._specs[key] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+        return self._specs[key]
 
     def _work_tree(self, directory: Path) -> Path | None:
         if directory not in self._roots:
@@ -104,32 +124,32 @@ class GitIgnored:
 class Exclusion:
     """What a run leaves out of the paths it walks."""
 
-    patterns: PathPatterns | None = None  # None: the default directories, by name
+    patterns: tuple[PathPatterns, ...] | None = None  # None: the default directories, by name
     respect_gitignore: bool = False
-    force: bool = False  # also to the files named on the command line (pre-commit names every file)
+    force: bool = False  # also to the paths named on the command line (pre-commit names every file)
+    named: Path | None = None  # the directory named on the command line that is being walked
     gitignored: GitIgnored = field(default_factory=GitIgnored, compare=False, hash=False)
 
     def excludes(self, path: Path, is_directory: bool = False) -> bool:
+        """Is `path`, met in a walk, left out? (Each entry is asked as the walk reaches it.)"""
         if self.patterns is None:
             excluded = is_directory and (path.name in SKIPPED_DIRECTORIES or path.name.endswith(".egg-info"))
         else:
-            excluded = self.patterns.matches(path, is_directory)
-        return excluded or (self.respect_gitignore and self.gitignored(path, is_directory))
+            excluded = any(patterns.matches(path) for patterns in self.patterns)
+        return excluded or (self.respect_gitignore and self.gitignored(path, is_directory, self.named))
+
+    def excludes_named(self, path: Path) -> bool:
+        """Is `path`, named on the command line, left out? Only with `force-exclude`, as in ruff."""
+        if not self.force:
+            return False
+        if self.patterns is not None and any(patterns.matches_or_contains(path) for patterns in self.patterns):
+            return True
+        return self.respect_gitignore and self.gitignored(path, path.is_dir())
 
     def below(self, directory: Path) -> Exclusion:
-        """The exclusion of what is below `directory`, named on the command line: as in ruff, the patterns
-        that exclude the directory itself do not apply inside it (unless `force-exclude`), nor does the
-        .gitignore that ignores it."""
-        if self.force:
-            return self
-        inside = self
-        if self.patterns is not None and self.patterns.matches(directory, is_directory=True):
-            root, patterns = self.patterns.root, self.patterns.patterns
-            kept = tuple(p for p in patterns if not PathPatterns(root, (p,)).matches(directory, is_directory=True))
-            inside = replace(inside, patterns=PathPatterns(root, kept))
-        if self.respect_gitignore and self.gitignored(directory, is_directory=True):
-            inside = replace(inside, respect_gitignore=False)
-        return inside
+        """The exclusion inside `directory`, named on the command line: what excludes or ignores the
+        directory itself does not hold inside it (ruff's walk starts there)."""
+        return replace(self, named=directory)
 
 
 DEFAULT_EXCLUSION = Exclusion()
@@ -173,10 +193,10 @@ def walk(
     errors: list[tuple[Path, str]] = []
     warnings: list[tuple[Path, str]] = []
     for path in paths:
-        if exclusion.force and path.exists() and exclusion.excludes(path, path.is_dir()):
+        if path.exists() and exclusion.excludes_named(path):
             continue  # as ruff: a file pre-commit names in an excluded directory is left out without a word
         if path.is_file():
-            if path.suffix in PYTHON_SUFFIXES:
+            if path.suffix == PYTHON_SUFFIX:
                 files.append(path)
             else:
                 warnings.append((path, "not a Python file (no .py suffix): not checked"))
@@ -190,7 +210,7 @@ def walk(
                 )
                 files.extend(
                     Path(directory, name) for name in sorted(names)
-                    if name.endswith(".py") and Path(directory, name).is_file()
+                    if name.endswith(PYTHON_SUFFIX) and Path(directory, name).is_file()
                     and not inside_exclusion.excludes(Path(directory, name))
                 )
         elif path.is_symlink():

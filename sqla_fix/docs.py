@@ -43,7 +43,7 @@ _FIX_SAFETY = {
     "none": "none: reported only",
 }
 # In the index table: one word or two.
-_FIX_SAFETY_SHORT = {"safe": "safe", "unsafe": "unsafe", "sometimes safe, sometimes unsafe": "safe or unsafe",
+FIX_SAFETY_SHORT = {"safe": "safe", "unsafe": "unsafe", "sometimes safe, sometimes unsafe": "safe or unsafe",
                      "none": "none"}
 
 
@@ -187,7 +187,7 @@ def index_markdown() -> str:
     from .rules import RULES
 
     rows = [f"| [{rule.code}]({rule.code}.md) | `{rule.name}` | {_table_cell(rule.summary)} | "
-            f"{_FIX_SAFETY_SHORT[rule.fix_safety]} |" for rule in RULES]
+            f"{FIX_SAFETY_SHORT[rule.fix_safety]} |" for rule in RULES]
     return "\n".join([
         _GENERATED,
         "",

@@ -94,7 +94,10 @@ def _run(paths: list[Path], config: Config, fixing: bool, progress=None, edits: 
     forget_resolved()
     forget_walks()
     forget_directories()
-    targets, missing, unchecked = discover_with_warnings(paths, config.exclusion())
+    # a source given for a path that is not on disk (an editor's unsaved file) is a target all the same
+    unsaved = [path for path in paths if sources and path in sources and not path.exists()]
+    targets, missing, unchecked = discover_with_warnings([p for p in paths if p not in unsaved], config.exclusion())
+    targets += unsaved
     results = [FileResult(path, error=reason) for path, reason in missing]
     results += [FileResult(path, warning=reason) for path, reason in unchecked]
     loader = Loader(targets, results, config.max_file_size)

@@ -32,7 +32,7 @@ SourceLine = Callable[[Path, int], "str | None"]
 
 
 @dataclass(frozen=True)
-class _Options:
+class _RenderOptions:
     source_line: SourceLine
     unsafe_fixes: bool
 
@@ -47,7 +47,7 @@ def render(findings: list[Reported], fmt: str, *, source_line: SourceLine = lamb
         renderer = _RENDERERS[fmt]
     except KeyError:
         raise ValueError(f"unknown output format {fmt!r}; expected one of {', '.join(OUTPUT_FORMATS)}") from None
-    return renderer(findings, _Options(source_line, unsafe_fixes))
+    return renderer(findings, _RenderOptions(source_line, unsafe_fixes))
 
 
 # Shared by several formats.
@@ -85,7 +85,7 @@ def _dump(value: object, indent: int | None = 2, sort_keys: bool = False) -> str
 # concise, full, grouped, pylint: for people.
 
 
-def _concise(findings: list[Reported], options: _Options) -> str:
+def _concise(findings: list[Reported], options: _RenderOptions) -> str:
     return "".join(f"{finding}\n" for finding in findings)
 
 
@@ -107,7 +107,7 @@ def _carets(finding: Reported, text: str) -> str:
     return indent + "^" * max(width, 1)
 
 
-def _full(findings: list[Reported], options: _Options) -> str:
+def _full(findings: list[Reported], options: _RenderOptions) -> str:
     blocks = []
     for finding in findings:
         margin = " " * (len(str(finding.line)) + 1)
@@ -122,7 +122,7 @@ def _full(findings: list[Reported], options: _Options) -> str:
     return "\n".join(blocks)
 
 
-def _grouped(findings: list[Reported], options: _Options) -> str:
+def _grouped(findings: list[Reported], options: _RenderOptions) -> str:
     blocks = []
     for path, group in _by_path(findings).items():
         row_width = max(len(str(finding.line)) for finding in group)
@@ -134,7 +134,7 @@ def _grouped(findings: list[Reported], options: _Options) -> str:
     return "\n".join(blocks)
 
 
-def _pylint(findings: list[Reported], options: _Options) -> str:
+def _pylint(findings: list[Reported], options: _RenderOptions) -> str:
     return "".join(f"{f.path}:{f.line}: [{f.code}] {f.message}\n" for f in findings)
 
 
@@ -150,10 +150,17 @@ def _json_edit(edit: Edit) -> dict[str, object]:
             "location": _json_location(edit.line, edit.column)}
 
 
+def _fix_message(finding: Reported) -> str | None:
+    if not finding.also_edits:
+        return None
+    others = ", ".join(str(path) for path in finding.also_edits)
+    return f"the fix also edits {others}: apply it with `sqla-fix fix` (no edits are given for part of a fix)"
+
+
 def _json_object(finding: Reported) -> dict[str, object]:
     fix = None
     if finding.fix is not None:
-        fix = {"applicability": finding.fix, "applied": finding.fixable, "message": None,
+        fix = {"applicability": finding.fix, "message": _fix_message(finding),
                "edits": [_json_edit(edit) for edit in finding.edits or []]}
     return {
         "cell": None,  # ruff's notebook cell: we read no notebooks
@@ -170,11 +177,11 @@ def _json_object(finding: Reported) -> dict[str, object]:
     }
 
 
-def _json(findings: list[Reported], options: _Options) -> str:
+def _json(findings: list[Reported], options: _RenderOptions) -> str:
     return _dump([_json_object(finding) for finding in findings], sort_keys=True)  # ruff's keys are sorted
 
 
-def _json_lines(findings: list[Reported], options: _Options) -> str:
+def _json_lines(findings: list[Reported], options: _RenderOptions) -> str:
     return "".join(_dump(_json_object(finding), indent=None, sort_keys=True) for finding in findings)
 
 
@@ -190,7 +197,7 @@ def _github_property(text: str) -> str:
     return _github_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _github(findings: list[Reported], options: _Options) -> str:
+def _github(findings: list[Reported], options: _RenderOptions) -> str:
     lines = []
     for f in findings:
         end_line, end_column = _end(f)
@@ -218,7 +225,7 @@ def _fingerprint(path: str, finding: Reported, occurrence: int) -> str:
     return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
 
-def _gitlab(findings: list[Reported], options: _Options) -> str:
+def _gitlab(findings: list[Reported], options: _RenderOptions) -> str:
     root = os.environ.get("CI_PROJECT_DIR") or os.getcwd()
     occurrences: Counter[tuple[str, str, str]] = Counter()
     entries = []
@@ -237,7 +244,7 @@ def _gitlab(findings: list[Reported], options: _Options) -> str:
     return _dump(entries)
 
 
-def _junit(findings: list[Reported], options: _Options) -> str:
+def _junit(findings: list[Reported], options: _RenderOptions) -> str:
     count = str(len(findings))
     suites = ET.Element("testsuites", name=PROGRAM, tests=count, failures=count, errors="0")
     if not findings:
@@ -306,7 +313,7 @@ def _sarif_result(finding: Reported) -> dict[str, object]:
     return result
 
 
-def _sarif(findings: list[Reported], options: _Options) -> str:
+def _sarif(findings: list[Reported], options: _RenderOptions) -> str:
     driver = {"name": PROGRAM, "informationUri": REPOSITORY, "version": __version__,
               "rules": [_sarif_rule(rule) for rule in RULES]}
     return _dump({
@@ -316,7 +323,7 @@ def _sarif(findings: list[Reported], options: _Options) -> str:
     })
 
 
-_RENDERERS: dict[str, Callable[[list[Reported], _Options], str]] = {
+_RENDERERS: dict[str, Callable[[list[Reported], _RenderOptions], str]] = {
     "concise": _concise,
     "full": _full,
     "json": _json,

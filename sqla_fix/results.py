@@ -33,6 +33,7 @@ class Reported:
     # the tables whose DDL the fix changes (empty: the fix is the ORM's business, or there is no fix)
     tables: tuple[str, ...] = ()
     edits: list[Edit] | None = None  # the fix's own edits of this file, when the run was asked for them
+    also_edits: tuple[Path, ...] = ()  # the other files the fix edits (its edits here are not the whole fix)
     plan: Any = field(default=None, repr=False, compare=False)  # the fix's own EditPlan of this file
 
     @property

@@ -181,7 +181,7 @@ def test_json_matches_ruff_and_the_schema(findings):
         "code": "SQF003",
         "end_location": {"column": 50, "row": 18},
         "filename": "models.py",
-        "fix": {"applicability": "safe", "applied": True, "edits": [], "message": None},
+        "fix": {"applicability": "safe", "edits": [], "message": None},
         "location": {"column": 5, "row": 18},
         "message": by_code(findings, "SQF003").message,
         "name": "prose-column-as-string",
@@ -189,7 +189,7 @@ def test_json_matches_ruff_and_the_schema(findings):
         "tables": ["comments"],
         "url": "https://github.com/sqla-fix/sqla-fix/blob/main/docs/rules/SQF003.md",
     }
-    assert data[1]["fix"]["applicability"] == "unsafe" and data[1]["fix"]["applied"] is False
+    assert data[1]["fix"]["applicability"] == "unsafe" and "applied" not in data[1]["fix"]
 
 
 def test_json_gives_the_edits_of_a_fix():
