@@ -425,7 +425,7 @@ class ModuleCollector:
                 type_args = positional_of(column.type_call)
                 length = type_args[0] if type_args else keywords_of(column.type_call).get("length")
                 column.type_length = literal_int(length)
-                if length is not None and column.type_length is None:
+                if length is not None and column.type_length is None and not is_constant(length, None):
                     column.length_named = self.source.segment(length)
             else:
                 column.type_name = self.resolver.canonical(column.type_call)

@@ -97,6 +97,8 @@ _KINDS: dict[type, tuple[type, ...]] = {
     ast.AnnAssign: (cst.AnnAssign,),
     ast.Assign: (cst.Assign,),
     ast.Expr: (cst.Expr,),
+    ast.BinOp: (cst.BinaryOperation,),
+    ast.UnaryOp: (cst.UnaryOperation,),
 }
 
 

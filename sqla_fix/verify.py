@@ -3,8 +3,10 @@
 The old and the new tree are walked side by side. The new one may contain what our fixes add, and
 nothing else: keywords we add to calls (`index=True`, `nullable=False`, `cascade=...`), new import
 lines and imported names, timestamp columns (filled in by `server_default`) in class bodies and
-`Column(...)` arguments in `Table(...)`, and two replacements (`String(n)` by `Text`, `backref="x"` by
-`backref("x", cascade=...)`). Anything else means a bug of ours, and the file is not written.
+`Column(...)` arguments in `Table(...)`, and two replacements (`String(n)` or the bare `String` by `Text`, `backref="x"` by
+`backref("x", cascade=...)`); and a default called once made a function (`default=f()` by `f` or
+`lambda: ...`, SQLModel's `Field(default=f())` by `Field(default_factory=f)`). Anything else means a bug
+of ours, and the file is not written.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ ADDED_KEYWORDS = frozenset(
      "sa_type"}
 )
 _TEXT_TYPES = {"String": "Text", "VARCHAR": "Text", "Unicode": "UnicodeText", "NVARCHAR": "UnicodeText"}
+# The functions whose called-once defaults SQF007 turns into functions.
+_CALLED_ONCE = frozenset({"utcnow", "now", "today", "time", "time_ns", "uuid4", "uuid1"})
 
 
 def unintended_change(old_source: str, new_source: str, old_tree: ast.Module | None = None) -> str | None:
@@ -110,6 +114,32 @@ class _Comparison:
             )
         return False
 
+    def bare_text_type(self, old: ast.AST, new: ast.AST) -> bool:
+        """The bare class `String` (`sa.String`, `db.String`) replaced by `Text`, spelled alike (SQF006)."""
+        kinds = (ast.Name, ast.Attribute)
+        if not isinstance(old, kinds) or type(new) is not type(old):
+            return False
+        if isinstance(old, ast.Attribute) and ast.dump(old.value) != ast.dump(new.value):
+            return False
+        old_type = self.name(old)
+        return old_type in _TEXT_TYPES and self.name(new) == _TEXT_TYPES[old_type]
+
+    def deferred(self, old: ast.AST, new: ast.AST) -> bool:
+        """A default evaluated once made a function (SQF007): `f()` -> `f`, `expr` -> `lambda: expr`, and
+        on SQLModel `expr` -> `Field(default_factory=...)`; `old` calls one of the clock or UUID functions."""
+        if not any(isinstance(node, ast.Call) and self.name(node.func) in _CALLED_ONCE for node in ast.walk(old)):
+            return False
+        if isinstance(old, ast.Call) and not old.args and not old.keywords and ast.dump(new) == ast.dump(old.func):
+            return True
+        arguments = new.args if isinstance(new, ast.Lambda) else None
+        if arguments is not None and not (arguments.posonlyargs or arguments.args or arguments.kwonlyargs
+                                          or arguments.vararg or arguments.kwarg):
+            return ast.dump(new.body) == ast.dump(old)
+        if isinstance(new, ast.Call) and self.name(new.func) == "Field" and not new.args and len(new.keywords) == 1:
+            keyword = new.keywords[0]
+            return keyword.arg == "default_factory" and self.deferred(old, keyword.value)
+        return False
+
     def _text_sa_column(self, keywords: list[ast.keyword]) -> bool:
         if not keywords or keywords[0].arg != "sa_column" or not isinstance(keywords[0].value, ast.Call):
             return False
@@ -124,6 +154,13 @@ class _Comparison:
         if isinstance(old, ast.AST) and isinstance(new, ast.AST):
             if isinstance(old, ast.Call) and isinstance(new, ast.Call) and self.replacement_is_ours(old, new):
                 return None
+            if self.bare_text_type(old, new):
+                return None
+            if self.deferred(old, new):
+                return None
+            if isinstance(old, ast.keyword) and isinstance(new, ast.keyword) and (old.arg, new.arg) == (
+                "default", "default_factory") and self.deferred(old.value, new.value):
+                return None  # SQLModel Field(default=f()) -> Field(default_factory=f)
             if type(old) is not type(new):
                 if self.replacement_is_ours(old, new):
                     return None

@@ -228,6 +228,9 @@ NAMED_LENGTH = "BODY_MAX = 500\n" + _class("C", "c", "body: Mapped[str] = mapped
 SQLMODEL_PROSE = ("from sqlmodel import Field, SQLModel\n"
                   "class Hero(SQLModel, table=True):\n    id: Optional[int] = Field(default=None, primary_key=True)\n"
                   "    summary: str = Field(unique=True)\n")
+# SQF006
+NO_LENGTH = _class("C", "c", "code: Mapped[str] = mapped_column(String())")
+BARE_STR = _class("C", "c", "name: Mapped[str]")
 # SQF004
 RECORDS = (_class("Customer", "customers", 'orders: Mapped[list["Order"]] = relationship()')
            + _class("Order", "orders", 'customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))'))
@@ -251,6 +254,12 @@ SQLMODEL_MEMBERS = ("from sqlmodel import Field, Relationship, SQLModel\n"
                     '    team: Optional[Team] = Relationship(back_populates="members")\n')
 SQLMODEL_KEEP = "cascade_delete=False" if sqlmodel_supports_cascade_delete() else \
     'sa_relationship_kwargs={"cascade": "save-update, merge"}'
+# SQF007
+DATACLASS_ONCE = ("from sqlalchemy.orm import MappedAsDataclass\nclass DBase(MappedAsDataclass, DeclarativeBase):\n    pass\n"
+                  'class C(DBase):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True, init=False)\n'
+                  "    at: Mapped[datetime] = mapped_column(default=datetime.utcnow())\n")
+STAR_ONCE = ('class C(Base):\n    __tablename__ = "c"\n    id = Column(Integer, primary_key=True)\n'
+             '    at = Column(DateTime, **{"default": datetime.utcnow()})\n')
 # SQF005
 LOOK_ALIKES = _class("C", "c", "created: Mapped[datetime]", "modified: Mapped[datetime]")
 STAMPED = (
@@ -298,6 +307,13 @@ DECISIONS = [
              "Field(sa_type=Text)"),
     Decision("SQF003", SQLMODEL_PROSE, SQLMODEL_PROSE.replace("unique=True)", "unique=True, sa_type=String(255))"),
              "Field(sa_type=String(255))"),
+    # SQF006: the length meant, Text, or a type annotation map that gives str its length
+    Decision("SQF006", NO_LENGTH, NO_LENGTH.replace("String()", "String(32)"), "String(n) with the length you mean"),
+    Decision("SQF006", NO_LENGTH, NO_LENGTH.replace("String()", "Text"), "Text if it has no natural length"),
+    Decision("SQF006", BARE_STR, BARE_STR.replace("name: Mapped[str]", "name: Mapped[str] = mapped_column(String(80))"),
+             "mapped_column(String(n))"),
+    Decision("SQF006", BARE_STR, "class Base80(DeclarativeBase):\n    type_annotation_map = {str: String(80)}\n"
+             + BARE_STR.replace("class C(Base)", "class C(Base80)"), "type_annotation_map = {str: String(n)}"),
     # SQF004: an explicit cascade (with passive_deletes and an ondelete where the database decides)
     Decision("SQF004", RECORDS, RECORDS.replace("relationship()", 'relationship(cascade="all, delete-orphan")'),
              'cascade="all, delete-orphan"'),
@@ -338,6 +354,19 @@ DECISIONS = [
         '               Column("updated_at", DateTime(timezone=True), server_default=func.now(), nullable=False))'),
              "declare created_at, updated_at yourself"),
     Decision("SQF005", LOOK_ALIKES, MIXIN + LOOK_ALIKES.replace("class C(Base)", "class C(Stamped, Base)")),
+    # SQF007: the function (insert_default= on a dataclass model), the server's time, or a module constant
+    Decision("SQF007", DATACLASS_ONCE, DATACLASS_ONCE.replace(
+        "mapped_column(default=datetime.utcnow())", "mapped_column(insert_default=datetime.utcnow, init=False)"),
+             "insert_default=datetime.utcnow with init=False"),
+    Decision("SQF007", DATACLASS_ONCE, DATACLASS_ONCE.replace(
+        "mapped_column(default=datetime.utcnow())", "mapped_column(default_factory=datetime.utcnow)"),
+             "default_factory=datetime.utcnow"),
+    Decision("SQF007", STAR_ONCE, STAR_ONCE.replace('**{"default": datetime.utcnow()}', "default=datetime.utcnow"),
+             "default=datetime.utcnow"),
+    Decision("SQF007", STAR_ONCE, STAR_ONCE.replace('**{"default": datetime.utcnow()}', "server_default=func.now()"),
+             "server_default=func.now()"),
+    Decision("SQF007", STAR_ONCE, "STARTED = datetime.utcnow()\n" + STAR_ONCE.replace(
+        '**{"default": datetime.utcnow()}', "default=STARTED")),
 ]
 
 

@@ -6,6 +6,8 @@ from .sqf002_fk_nullable import RequiredForeignKeyNullable
 from .sqf003_prose_text import ProseColumnAsString
 from .sqf004_cascade import ParentWithoutCascade
 from .sqf005_timestamps import EntityWithoutTimestamps
+from .sqf006_string_length import StringWithoutLength
+from .sqf007_default_called_once import DefaultCalledOnce
 
 RULES: list[Rule] = [
     ForeignKeyWithoutIndex(),
@@ -13,6 +15,8 @@ RULES: list[Rule] = [
     ProseColumnAsString(),
     ParentWithoutCascade(),
     EntityWithoutTimestamps(),
+    StringWithoutLength(),
+    DefaultCalledOnce(),
 ]
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
 

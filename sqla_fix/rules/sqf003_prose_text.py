@@ -49,7 +49,7 @@ from .schema import (
 if TYPE_CHECKING:
     from ..config import Config
 
-_TEXT_FOR = {"sa.String": "Text", "sa.VARCHAR": "Text", "sa.Unicode": "UnicodeText", "sa.NVARCHAR": "UnicodeText"}
+TEXT_FOR = {"sa.String": "Text", "sa.VARCHAR": "Text", "sa.Unicode": "UnicodeText", "sa.NVARCHAR": "UnicodeText"}
 
 
 def is_prose(name: str, prose: list[str], short: list[str]) -> bool:
@@ -118,7 +118,7 @@ without the `varchar` type."""
                 declared = f"String({column.type_length})" if column.type_length else "str (VARCHAR(255) on MySQL)"
                 replacement = "Text"
             else:
-                replacement = _TEXT_FOR.get(column.type_name or "")
+                replacement = TEXT_FOR.get(column.type_name or "")
                 if replacement is None or column.call is None:
                     continue
                 if column.type_length is None and column.length_named is None:
@@ -131,20 +131,8 @@ without the `varchar` type."""
                 continue
             where = f"`{owner.name}.{column.name}`"
             unlimited = "Field(sa_type=Text)" if sqlmodel else replacement
-            blocker = None
-            choice = f"{unlimited} if the text has no natural length"
-            if column.flag("unique") or column.flag("index"):
-                blocker = "it is unique/indexed, and MySQL cannot index TEXT without a prefix length"
-                choice = f"{unlimited} (on MySQL its index then needs a prefix length, mysql_length=)"
-            elif in_any_constraint(owner, column, project_indexes(context.picture, context.facts)):
-                blocker = "it is in an index or constraint, and MySQL cannot index TEXT without a prefix length"
-                choice = f"{unlimited} (on MySQL its index then needs a prefix length, mysql_length=)"
-            elif "server_default" in column.keywords or "sa_column_kwargs" in column.keywords:
-                blocker = "it has a server_default, and MySQL rejects a literal default on TEXT"
-                choice = (f"{unlimited} (on MySQL its default then must be an expression, "
-                          "server_default=text(\"('...')\"))")
-            else:
-                blocker = _deliberate_limit(context, owner, column) or unknown_definition(context.picture, owner)
+            blocker, caveat = text_blocker(context, owner, column)
+            choice = f"{unlimited} {caveat}" if caveat else f"{unlimited} if the text has no natural length"
             if blocker:
                 keep = (f"Field(sa_type=String({column.type_length or 255})) (the limit, explicitly), or "
                         "# noqa: SQF003" if sqlmodel else "or # noqa: SQF003 to keep the limit")
@@ -152,7 +140,7 @@ without the `varchar` type."""
                               f"Prose column {where} is {declared} but {blocker}; left as is; decide: {choice}, "
                               f"{keep}")
                 continue
-            fix = _sqlmodel_text(context, column) if sqlmodel else _to_text(context, column.type_call, replacement)
+            fix = _sqlmodel_text(context, column) if sqlmodel else to_text(context, column.type_call, replacement)
             note = " (max_length= stays: it still validates input)" if sqlmodel and column.type_length else ""
             effect = ("on MySQL longer text is rejected or truncated" if sqlmodel and not column.type_length
                       else "longer text is rejected or truncated (SQLite alone ignores the length)")
@@ -161,7 +149,22 @@ without the `varchar` type."""
                           fix=fix)
 
 
-def _deliberate_limit(context: RuleContext, owner, column) -> str | None:
+def text_blocker(context: RuleContext, owner, column) -> tuple[str | None, str | None]:
+    """Why a prose string column must not become Text here (None: nothing stops it), and the caveat that
+    choosing Text anyway comes with (None: none). Shared by SQF003 and SQF006."""
+    if column.flag("unique") or column.flag("index"):
+        return ("it is unique/indexed, and MySQL cannot index TEXT without a prefix length",
+                "(on MySQL its index then needs a prefix length, mysql_length=)")
+    if in_any_constraint(owner, column, project_indexes(context.picture, context.facts)):
+        return ("it is in an index or constraint, and MySQL cannot index TEXT without a prefix length",
+                "(on MySQL its index then needs a prefix length, mysql_length=)")
+    if "server_default" in column.keywords or "sa_column_kwargs" in column.keywords:
+        return ("it has a server_default, and MySQL rejects a literal default on TEXT",
+                "(on MySQL its default then must be an expression, server_default=text(\"('...')\"))")
+    return deliberate_limit(context, owner, column) or unknown_definition(context.picture, owner), None
+
+
+def deliberate_limit(context: RuleContext, owner, column) -> str | None:
     """A sign that the length is meant: then the limit is the author's decision, not an accident."""
     if column.star_kwargs:
         return "its keywords include **kwargs that sqla-fix cannot read"
@@ -244,7 +247,7 @@ def _with_value(code: str):
     return rebuilt
 
 
-def _to_text(context: RuleContext, type_call, replacement: str):
+def to_text(context: RuleContext, type_call, replacement: str):
     func = type_call.func if hasattr(type_call, "func") else type_call
     # Whatever else String() was given stays: String(200, collation="NOCASE") -> Text(collation="NOCASE")
     kept = []
