@@ -66,6 +66,13 @@ LOOKUP_NOUNS = [
     "label", "tier", "plan", "class", "genre", "language", "country", "currency", "region", "source",
     "stage", "phase", "classification", "visibility",
 ]
+# Names that say a column holds money (SQF008), matched on the last word of the snake-case name.
+MONEY_NAMES = [
+    "price", "prices", "amount", "amounts", "cost", "costs", "balance", "total", "subtotal", "tax", "fee", "fees",
+    "salary", "wage", "wages", "charge", "refund", "payment", "payout", "revenue", "income", "expense", "budget",
+    "deposit", "fare", "earnings", "profit", "msrp", "due", "paid", "owed",
+]
+MONEY_TYPE = "Numeric(12, 2)"  # what SQF008 writes for them
 
 
 @dataclass
@@ -104,6 +111,8 @@ class Config:
     record_nouns: list[str] = field(default_factory=lambda: list(RECORD_NOUNS))
     entity_nouns: list[str] = field(default_factory=lambda: list(ENTITY_NOUNS))
     lookup_nouns: list[str] = field(default_factory=lambda: list(LOOKUP_NOUNS))
+    money_names: list[str] = field(default_factory=lambda: list(MONEY_NAMES))
+    money_type: str = MONEY_TYPE
     line_length: int = 88  # for the columns we add; [tool.ruff] or [tool.black] line-length when set
     max_file_size: int = 1_000_000  # bytes: larger files are generated, not written by hand; reported, not fixed
     unsafe_fixes: bool = False  # also apply the fixes that change behaviour (NOT NULL, cascades)
@@ -199,6 +208,13 @@ class Config:
                 raise ConfigError(f"{source}: {key}: expected an integer from 1 to 320, got {checked}")
             if key == "max-file-size" and checked < 1:
                 raise ConfigError(f"{source}: {key}: expected a positive integer (bytes), got {checked}")
+            if key == "money-type":
+                from .rules.sqf008_money_float import money_type
+
+                try:
+                    money_type(checked)
+                except ValueError as error:
+                    raise ConfigError(f"{source}: {key}: {error}") from None
             name = key.replace("-", "_")
             if key in _APPENDING_KEYS:
                 getattr(self, name.removeprefix("extend_")).extend(checked)
@@ -213,7 +229,9 @@ KEYS: dict[str, str] = {
     "exclude": "strings", "extend-exclude": "strings", "respect-gitignore": "bool", "force-exclude": "bool",
     "unsafe-fixes": "bool", "line-length": "int", "max-file-size": "int", "cache-dir": "str",
     **{f"{prefix}{name}": "strings" for name in ("prose-names", "short-names", "optional-foreign-keys", "record-nouns",
-                                                  "entity-nouns", "lookup-nouns") for prefix in ("", "extend-")},
+                                                  "entity-nouns", "lookup-nouns", "money-names")
+       for prefix in ("", "extend-")},
+    "money-type": "str",
 }
 # extend- keys that are settings of their own in ruff (layered, not appended to another key's list).
 _OWN_EXTEND_KEYS = frozenset({"extend-select", "extend-ignore", "extend-exclude", "extend-per-file-ignores"})

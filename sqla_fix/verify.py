@@ -5,8 +5,10 @@ nothing else: keywords we add to calls (`index=True`, `nullable=False`, `cascade
 lines and imported names, timestamp columns (filled in by `server_default`) in class bodies and
 `Column(...)` arguments in `Table(...)`, and two replacements (`String(n)` or the bare `String` by `Text`, `backref="x"` by
 `backref("x", cascade=...)`); and a default called once made a function (`default=f()` by `f` or
-`lambda: ...`, SQLModel's `Field(default=f())` by `Field(default_factory=f)`). Anything else means a bug
-of ours, and the file is not written.
+`lambda: ...`, SQLModel's `Field(default=f())` by `Field(default_factory=f)`); and money taken out of
+floats (`Float`/`Double` by `Numeric(p, s)`, `float` by `Decimal` in an annotation, `x: Mapped[float]` given
+`= mapped_column(Numeric(p, s))`, `mapped_column(...)` given a leading `Numeric(p, s)`). Anything else means a
+bug of ours, and the file is not written.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ import ast
 
 ADDED_KEYWORDS = frozenset(
     {"index", "nullable", "cascade", "passive_deletes", "ondelete", "cascade_delete", "sa_relationship_kwargs",
-     "sa_type"}
+     "sa_type", "server_default"}
 )
 _TEXT_TYPES = {"String": "Text", "VARCHAR": "Text", "Unicode": "UnicodeText", "NVARCHAR": "UnicodeText"}
 # The functions whose called-once defaults SQF007 turns into functions.
 _CALLED_ONCE = frozenset({"utcnow", "now", "today", "time", "time_ns", "uuid4", "uuid1"})
+# The float types whose money columns SQF008 makes Numeric(p, s).
+_FLOAT_TYPES = frozenset({"Float", "FLOAT", "Double", "DOUBLE", "DOUBLE_PRECISION", "REAL"})
 
 
 def unintended_change(old_source: str, new_source: str, old_tree: ast.Module | None = None) -> str | None:
@@ -95,8 +99,9 @@ class _Comparison:
                 return len(new.keywords) == 1
             defaults = [k.value for k in new.keywords if k.arg == "default"]
             return len(new.keywords) == 2 and len(defaults) == 1 and ast.dump(defaults[0]) == ast.dump(old)
-        if old is None:
-            return False
+        if old is None:  # SQF008: `x: Mapped[float]` -> `x: Mapped[Decimal] = mapped_column(Numeric(12, 2))`
+            return (isinstance(new, ast.Call) and self.name(new.func) == "mapped_column" and len(new.args) == 1
+                    and not new.keywords and self.numeric(new.args[0]))
         # String(n) -> Text, String(n, collation="x") -> Text(collation="x")
         old_type = self.name(old.func) if isinstance(old, ast.Call) else None
         if old_type in _TEXT_TYPES and self.name(new) == _TEXT_TYPES[old_type]:
@@ -106,6 +111,8 @@ class _Comparison:
             if len(old.args) > 1:
                 kept["collation"] = ast.dump(old.args[1])
             return not new.args and {k.arg: ast.dump(k.value) for k in new.keywords} == kept
+        if self.money_type(old, new) or self.money_column(old, new):
+            return True
         # backref="x" -> backref("x", cascade="all, delete-orphan")
         if isinstance(old, ast.Constant) and isinstance(new, ast.Call) and self.name(new.func) == "backref":
             return (
@@ -113,6 +120,27 @@ class _Comparison:
                 and [k.arg for k in new.keywords] == ["cascade"]
             )
         return False
+
+    def numeric(self, node: ast.AST) -> bool:
+        """`Numeric(p, s)` with two integers, and nothing else (what SQF008 writes)."""
+        return (isinstance(node, ast.Call) and self.name(node.func) == "Numeric" and len(node.args) == 2
+                and not node.keywords and all(isinstance(a, ast.Constant) and type(a.value) is int for a in node.args))
+
+    def money_type(self, old: ast.AST, new: ast.AST) -> bool:
+        """A float type (`Float`, `sa.Float()`, `Float(53)`, `Float(precision=53)`) made `Numeric(p, s)` (SQF008)."""
+        func = old.func if isinstance(old, ast.Call) else old
+        if not isinstance(func, (ast.Name, ast.Attribute)) or self.name(func) not in _FLOAT_TYPES:
+            return False
+        if isinstance(old, ast.Call) and (len(old.args) > 1 or any(k.arg != "precision" for k in old.keywords)):
+            return False
+        return self.numeric(new)
+
+    def money_column(self, old: ast.AST, new: ast.AST) -> bool:
+        """`mapped_column(...)` with no type given a leading `Numeric(p, s)`, all else the same (SQF008)."""
+        return (isinstance(old, ast.Call) and isinstance(new, ast.Call) and self.name(old.func) == "mapped_column"
+                and ast.dump(old.func) == ast.dump(new.func) and len(new.args) == len(old.args) + 1
+                and self.numeric(new.args[0]) and ast.dump(ast.Tuple(new.args[1:])) == ast.dump(ast.Tuple(old.args))
+                and ast.dump(ast.Tuple(new.keywords)) == ast.dump(ast.Tuple(old.keywords)))
 
     def bare_text_type(self, old: ast.AST, new: ast.AST) -> bool:
         """The bare class `String` (`sa.String`, `db.String`) replaced by `Text`, spelled alike (SQF006)."""
@@ -123,6 +151,26 @@ class _Comparison:
             return False
         old_type = self.name(old)
         return old_type in _TEXT_TYPES and self.name(new) == _TEXT_TYPES[old_type]
+
+    def mapped_decimal(self, old: ast.AST, new: ast.AST) -> bool:
+        """`Mapped[float]` (`Mapped[Optional[float]]`, ...) made `Mapped[Decimal]`, nothing else changed (SQF008)."""
+        if not (isinstance(old, ast.Subscript) and self.name(old.value) == "Mapped"):
+            return False
+        if not any(isinstance(node, ast.Name) and node.id == "float" for node in ast.walk(old)):
+            return False
+
+        class AsFloat(ast.NodeTransformer):
+            def visit_Name(self, node):
+                return ast.Name(id="float", ctx=node.ctx) if node.id == "Decimal" else node
+
+            def visit_Attribute(self, node):
+                if node.attr == "Decimal" and isinstance(node.value, ast.Name):
+                    return ast.Name(id="float", ctx=node.ctx)
+                return self.generic_visit(node)
+
+        import copy
+
+        return ast.dump(old) != ast.dump(new) and ast.dump(AsFloat().visit(copy.deepcopy(new))) == ast.dump(old)
 
     def deferred(self, old: ast.AST, new: ast.AST) -> bool:
         """A default evaluated once made a function (SQF007): `f()` -> `f`, `expr` -> `lambda: expr`, and
@@ -156,11 +204,17 @@ class _Comparison:
                 return None
             if self.bare_text_type(old, new):
                 return None
+            if isinstance(old, ast.AnnAssign) and isinstance(new, ast.AnnAssign) and self.mapped_decimal(
+                    old.annotation, new.annotation):  # SQF008: Mapped[float] -> Mapped[Decimal]; the rest compared
+                new = ast.AnnAssign(target=new.target, annotation=old.annotation, value=new.value, simple=new.simple)
             if self.deferred(old, new):
                 return None
             if isinstance(old, ast.keyword) and isinstance(new, ast.keyword) and (old.arg, new.arg) == (
                 "default", "default_factory") and self.deferred(old.value, new.value):
                 return None  # SQLModel Field(default=f()) -> Field(default_factory=f)
+            if isinstance(old, ast.keyword) and isinstance(new, ast.keyword) and old.arg == new.arg and (
+                old.arg in ("default", "insert_default") and _fresh_mutable(old.value, new.value)):
+                return None  # default=[] -> default=list (SQF009)
             if type(old) is not type(new):
                 if self.replacement_is_ours(old, new):
                     return None
@@ -196,6 +250,19 @@ class _Comparison:
         if position < len(old):
             return f"{path}[{position}]: removed"
         return None
+
+
+def _fresh_mutable(old: ast.AST, new: ast.AST) -> bool:
+    """A mutable default made a function that builds it per row (SQF009): `[]`/`list()` -> `list`,
+    `{}`/`dict()` -> `dict`, a literal list or dict -> `lambda: <the literal>`."""
+    empty = {"list": isinstance(old, ast.List) and not old.elts, "dict": isinstance(old, ast.Dict) and not old.keys}
+    if isinstance(old, ast.Call) and isinstance(old.func, ast.Name) and not old.args and not old.keywords:
+        empty[old.func.id] = old.func.id in ("list", "dict")
+    if isinstance(new, ast.Name) and empty.get(new.id):
+        return True
+    return (isinstance(old, (ast.List, ast.Dict)) and isinstance(new, ast.Lambda)
+            and not (new.args.posonlyargs or new.args.args or new.args.kwonlyargs or new.args.vararg or new.args.kwarg)
+            and ast.dump(new.body) == ast.dump(old))
 
 
 def _list_context(parent: ast.AST, field: str) -> str:

@@ -8,6 +8,7 @@ The assertions of the semantic tests are read from the fixtures themselves, from
     # expect: no-length tickets.code   (a String() left as is: MySQL/MariaDB cannot create its table)
     # expect: callable-default tokens.value; callable-onupdate posts.edited_at; scalar-default posts.seen_at
     # expect: insertable tasks:case_id=1,title=x   (a row the naive fix would make impossible)
+    # expect: numeric orders.total; float places.latitude   (money exact, measures left as floats)
 
 so that each fixture says, next to its models, what the fixed schema must be.
 """
@@ -110,6 +111,25 @@ def check(kind: str, target: str, module, tables, engine) -> str | None:
         is_text = isinstance(column_type, sa.Text)
         if is_text != (kind == "text"):
             return f"{target}: expected {kind}, type is {column_type!r}"
+    elif kind in ("numeric", "float"):  # money in Numeric(p, s) (SQF008), measures left in a float
+        column_type = _column(tables, target).type
+        exact = isinstance(column_type, sa.Numeric) and not isinstance(column_type, sa.Float)
+        if exact != (kind == "numeric") or (kind == "float" and not isinstance(column_type, sa.Float)):
+            return f"{target}: expected {kind}, type is {column_type!r}"
+        if kind == "numeric":  # 0.1 + 0.2 goes in and 0.30 comes back, exactly
+            column = _column(tables, target)
+            with engine.connect() as connection, connection.begin() as transaction:
+                from decimal import Decimal
+
+                table = column.table
+                values = {c.name: 1 for c in table.columns if not c.nullable and c.server_default is None
+                          and c.default is None and not c.primary_key}
+                values[column.name] = 0.1 + 0.2
+                connection.execute(table.insert().values(**values))
+                back = connection.execute(sa.select(column)).scalars().all()
+                transaction.rollback()
+            if back != [Decimal("0.30")]:
+                return f"{target}: 0.1 + 0.2 read back as {back}"
     elif kind == "no-length":  # a VARCHAR left without a length (reported, not fixed): MySQL cannot create it
         column_type = _column(tables, target).type
         if not isinstance(column_type, sa.String) or isinstance(column_type, sa.Text) or column_type.length:
@@ -120,6 +140,8 @@ def check(kind: str, target: str, module, tables, engine) -> str | None:
         default = column.onupdate if kind == "callable-onupdate" else column.default
         if default is None or default.is_callable != (kind != "scalar-default"):
             return f"{target}: expected a {kind}, has {default!r}"
+    elif kind == "server-default":  # `server-default flags.is_admin=false`: a raw INSERT without it stores that
+        return server_default_problem(engine, tables, target)
     elif kind in ("cascade", "no-cascade"):
         cascade = _cascade(module, target)
         deletes = cascade.delete and cascade.delete_orphan
@@ -163,6 +185,30 @@ def check(kind: str, target: str, module, tables, engine) -> str | None:
     else:
         return f"unknown expectation {kind!r}"
     return None
+
+
+def server_default_problem(engine: sa.Engine, tables, target: str) -> str | None:
+    """`flags.is_admin=false`: a raw SQL INSERT that gives only the primary key (as another client does, with
+    no Python default) stores that value in the column: the server default is there and says it (SQF009)."""
+    name, wanted = target.split("=", 1)
+    table = _column(tables, name).table
+    preparer = engine.dialect.identifier_preparer
+    keys = [column.name for column in table.primary_key.columns]
+    insert = (f"INSERT INTO {preparer.format_table(table)} ({', '.join(preparer.quote(k) for k in keys)}) "
+              f"VALUES ({', '.join('1' for _ in keys)})")
+    column = preparer.quote(name.rsplit(".", 1)[1])
+    with engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            connection.execute(sa.text(insert))
+            stored = connection.execute(sa.text(f"SELECT {column} FROM {preparer.format_table(table)}")).scalar_one()
+        except sa.exc.DBAPIError as error:
+            return f"{target}: a raw INSERT without it failed: {error.orig!r}"
+        finally:
+            transaction.rollback()
+    expected = {"false": False, "true": True}.get(wanted, None)
+    matches = (bool(stored) is expected and stored in (0, 1)) if expected is not None else stored == int(wanted)
+    return None if matches else f"{target}: a raw INSERT without it stored {stored!r}"
 
 
 def check_project(project: Path) -> list[str]:

@@ -18,6 +18,7 @@ A server that does not answer skips these tests; SQLA_FIX_REQUIRE_DATABASES=1 (C
 from __future__ import annotations
 
 import functools
+from decimal import Decimal
 import json
 import subprocess
 import sys
@@ -30,7 +31,7 @@ from sqlalchemy.orm import configure_mappers
 from conftest import AFTER, BEFORE
 from dbservers import (OPERATIONS, SERVERS, TEXT_VALUE, catalog_column, declared_index_names, describe_error,
                        leading_index_columns, mysql_portability, orphan_outcome, require, row_values, scratch, storage_engines)
-from modelcheck import check, expectations, import_path, metadatas
+from modelcheck import check, expectations, import_path, metadatas, server_default_problem
 
 MODULES = sorted(p for p in AFTER.glob("*.py") if p.name != "other_no_sqlalchemy.py")
 OBSERVATIONS = Path(__file__).with_name("bulk_delete_observations.md")
@@ -83,6 +84,9 @@ def _attempt(engine: sa.Engine, table: sa.Table, column: str, value):
 def _problems(server: str, engine: sa.Engine, kind: str, target: str, tables) -> list[str]:
     if kind == "insertable":
         return _insertable_problems(server, engine, target)
+    if kind == "server-default":  # a raw INSERT without the column stores the server default (SQF009)
+        problem = server_default_problem(engine, tables, target)
+        return [problem] if problem else []
     table_name, column = target.rsplit(".", 1) if "." in target else (target, None)
     kind = SERVER_DIFFERENCES.get((server, kind, target), kind)
     with engine.connect() as conn:
@@ -156,6 +160,13 @@ def _problems(server: str, engine: sa.Engine, kind: str, target: str, tables) ->
     elif kind == "varchar":
         if data_type not in ("character varying", "varchar"):
             return [f"{target}: expected varchar, catalog says {data_type}"]
+    elif kind == "numeric":  # money (SQF008): exact, 0.1 + 0.2 reads back as 0.30
+        error, back = _attempt(engine, table, column, 0.1 + 0.2)
+        if data_type not in ("numeric", "decimal") or back != Decimal("0.30"):
+            return [f"{target}: type {data_type}; 0.1 + 0.2 gave {error or repr(back)}"]
+    elif kind == "float":  # a measure or a ratio, left in a float
+        if data_type not in ("double precision", "real", "double", "float"):
+            return [f"{target}: expected a float, catalog says {data_type}"]
     else:
         return [f"unknown expectation {kind!r}"]
     return []

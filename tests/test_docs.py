@@ -260,6 +260,20 @@ DATACLASS_ONCE = ("from sqlalchemy.orm import MappedAsDataclass\nclass DBase(Map
                   "    at: Mapped[datetime] = mapped_column(default=datetime.utcnow())\n")
 STAR_ONCE = ('class C(Base):\n    __tablename__ = "c"\n    id = Column(Integer, primary_key=True)\n'
              '    at = Column(DateTime, **{"default": datetime.utcnow()})\n')
+# SQF009
+FLAG_NO_DEFAULT = _class("C", "c", "is_verified: Mapped[bool]")
+THREE_STATE = "from sqlalchemy import Boolean\n" + _class("C", "c", "subscribed = Column(Boolean)")
+DISAGREE = "from sqlalchemy import text\n" + _class(
+    "C", "c", 'enabled: Mapped[bool] = mapped_column(default=True, server_default=text("false"))')
+DATACLASS_MUTABLE = ("from sqlalchemy import JSON\nfrom sqlalchemy.orm import MappedAsDataclass\n"
+                     "class DBase(MappedAsDataclass, DeclarativeBase):\n    pass\n"
+                     'class C(DBase):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True, init=False)\n'
+                     "    tags: Mapped[list] = mapped_column(JSON, default=[])\n")
+# SQF008
+MONEY_SQLMODEL = ("from sqlmodel import Field, SQLModel\n"
+                  "class Item(SQLModel, table=True):\n    id: Optional[int] = Field(default=None, primary_key=True)\n"
+                  "    price: float\n")
+MONEY_CONFIGURED = "from sqlalchemy import Float\n" + _class("C", "c", "amount = Column(Float(asdecimal=True))")
 # SQF005
 LOOK_ALIKES = _class("C", "c", "created: Mapped[datetime]", "modified: Mapped[datetime]")
 STAMPED = (
@@ -276,6 +290,13 @@ TABLE_LOOK_ALIKE = ('events = Table("pages", Base.metadata, Column("id", Integer
 MIXIN = ("class Stamped:\n" + "".join(f"    {line}\n" for line in STAMPED))
 
 DECISIONS = [
+    # SQF008: Numeric and Decimal (SQLModel's max_digits/decimal_places), or an integer of cents
+    Decision("SQF008", MONEY_SQLMODEL, "from decimal import Decimal\n" + MONEY_SQLMODEL.replace(
+        "price: float", "price: Decimal = Field(max_digits=12, decimal_places=2)"),
+             "Decimal = Field(max_digits=12, decimal_places=2)"),
+    Decision("SQF008", MONEY_SQLMODEL, MONEY_SQLMODEL.replace("price: float", "price_cents: int"), "an integer of cents"),
+    Decision("SQF008", MONEY_CONFIGURED, "from sqlalchemy import Numeric\n" + MONEY_CONFIGURED.replace(
+        "Float(asdecimal=True)", "Numeric(12, 2)"), "Numeric(12, 2) with Decimal in Python"),
     # SQF001: index=True, an Index(...) led by the key (in __table_args__ or at module level), a UniqueConstraint
     Decision("SQF001", COMPUTED_ARGS, COMPUTED_ARGS.replace('ForeignKey("p.id"))', 'ForeignKey("p.id"), index=True)'),
              "index=True"),
@@ -367,6 +388,15 @@ DECISIONS = [
              "server_default=func.now()"),
     Decision("SQF007", STAR_ONCE, "STARTED = datetime.utcnow()\n" + STAR_ONCE.replace(
         '**{"default": datetime.utcnow()}', "default=STARTED")),
+    # SQF009: the value meant, on both sides; NULL meant; defaults that agree; a fresh object per row
+    Decision("SQF009", FLAG_NO_DEFAULT, "from sqlalchemy import false\n" + FLAG_NO_DEFAULT.replace(
+        "is_verified: Mapped[bool]", "is_verified: Mapped[bool] = mapped_column(default=False, server_default=false())"),
+             "server_default=false()"),
+    Decision("SQF009", THREE_STATE, THREE_STATE.replace("Column(Boolean)", "Column(Boolean, nullable=True)"),
+             "nullable=True"),
+    Decision("SQF009", DISAGREE, DISAGREE.replace('text("false")', 'text("true")')),
+    Decision("SQF009", DATACLASS_MUTABLE, DATACLASS_MUTABLE.replace("default=[]", "default_factory=list"),
+             "default_factory=list"),
 ]
 
 

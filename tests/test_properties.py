@@ -221,6 +221,18 @@ def _deletes(relationship) -> bool:
     return relationship.cascade.delete and relationship.cascade.delete_orphan
 
 
+def flag_default_fix(schema: Schema, unsafe: bool) -> dict:
+    """What SQF009 makes of the generator's `is_active` flag (`default=True`): a NOT NULL one (a typed
+    `Mapped[bool]`) gets `server_default=true()` (safe); a nullable one (`Column(Boolean, default=True)`)
+    also becomes NOT NULL, with unsafe fixes only; SQLModel's is left alone, and an imperative table's
+    `Column("is_active", Boolean)` has no Python default to mirror (reported only)."""
+    if schema.style in ("sqlmodel", "imperative"):
+        return {}
+    if schema.typed_body:
+        return {"server_default": "true"}
+    return {"server_default": "true", "nullable": False} if unsafe else {}
+
+
 def invariant_problems(schema: Schema, module, tables: dict[str, sa.Table], engine,
                        before: dict[str, tuple[set[str], Counter, dict]], unsafe: bool = True,
                        project: bool = False) -> list[str]:
@@ -242,6 +254,12 @@ def invariant_problems(schema: Schema, module, tables: dict[str, sa.Table], engi
         for column in entity.columns:
             if expect_text(schema, entity, column, project) and not column.text:
                 may_change[column.name] = {"type", "length"}
+        flag_fix = flag_default_fix(schema, unsafe)  # SQF009: the server default mirrors default=True
+        if "is_active" in entity.extras and flag_fix:
+            may_change["is_active"] = set(flag_fix)
+            fixed_flag = after[entity.table][2]["is_active"]
+            if {key: fixed_flag[key] for key in flag_fix} != flag_fix:
+                problems.append(f"{where}.is_active: {fixed_flag}, expected {flag_fix}")
         for name, facts in facts_before.items():
             changed = _changed(facts, after[entity.table][2][name], may_change.get(name, set()))
             if changed:
@@ -325,13 +343,17 @@ def invariant_problems(schema: Schema, module, tables: dict[str, sa.Table], engi
 # a project without migrations (run() reads the project: an existing table would not get them)
 UNSAFE_RULES = frozenset({"SQF002", "SQF004"})
 WITHOUT_MIGRATIONS = UNSAFE_RULES | {"SQF005"}
+# SQF009: a server default for a flag NOT NULL already is safe; making a nullable flag NOT NULL is not.
+EITHER_KIND = frozenset({"SQF009"})
 
 
 def _applied_kinds_problems(findings, unsafe: bool, unsafe_rules: frozenset = UNSAFE_RULES) -> list[str]:
     """Every applied fix is of its rule's kind, and none is unsafe unless unsafe fixes are on."""
+    def kinds(code: str) -> set[str]:
+        return {"safe", "unsafe"} if code in EITHER_KIND else {"unsafe" if code in unsafe_rules else "safe"}
+
     return [f"{f.code} applied as a {f.fix} fix{'' if unsafe else ' without unsafe fixes'}: {f.message}"
-            for f in findings if f.fixable and (f.fix != ("unsafe" if f.code in unsafe_rules else "safe")
-                                                or not (unsafe or f.fix == "safe"))]
+            for f in findings if f.fixable and (f.fix not in kinds(f.code) or not (unsafe or f.fix == "safe"))]
 
 
 def _fix(path: Path, source: bytes, line_length: int = 88, unsafe: bool = True):

@@ -19,9 +19,17 @@ from sqla_fix.verify import unintended_change
         ("class N:\n    bio: str\n", "class N:\n    bio: str = Field(sa_type=Text)\n"),
         ("class N:\n    bio: str = ''\n", "class N:\n    bio: str = Field(default='', sa_type=Text)\n"),
         ("import os\n", "import os\nfrom datetime import datetime\n"),
+        ("class C:\n    price: Mapped[float] = mapped_column(Float(53), default=0.0)\n",
+         "class C:\n    price: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=0.0)\n"),
+        ("class C:\n    fee: Mapped[Optional[float]]\n",
+         "class C:\n    fee: Mapped[Optional[Decimal]] = mapped_column(Numeric(12, 2))\n"),
+        ("class C:\n    fee: Mapped[float] = mapped_column(default=1)\n",
+         "class C:\n    fee: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=1)\n"),
+        ("x = sa.Column(sa.Double())\n", "x = sa.Column(sa.Numeric(19, 4))\n"),
     ],
     ids=["keywords", "aliased-string", "sa-string", "backref", "class-columns", "table-columns", "sqlmodel-sa-column",
-         "sqlmodel-field", "sqlmodel-default", "import"],
+         "sqlmodel-field", "sqlmodel-default", "import", "money-typed", "money-bare-mapped", "money-mapped-column",
+         "money-sa-double"],
 )
 def test_our_edits_pass(old, new):
     assert unintended_change(old, new) is None
@@ -38,9 +46,16 @@ def test_our_edits_pass(old, new):
         ("f(a)\n", "f(a, index=True, index=True)\n", "keyword argument repeated"),
         ("class N:\n    bio: str = ''\n", "class N:\n    bio: str = Field(default='x', sa_type=Text)\n", "became"),
         ("class A:\n    x = 1\n", "class A:\n    x = 1\n    created_at = C()\n", "unexpected addition Assign"),
+        ("x = C(Float(asdecimal=True))\n", "x = C(Numeric(12, 2))\n", "became"),
+        ("x = C(Integer)\n", "x = C(Numeric(12, 2))\n", "Name became Call"),
+        ("x: float = 1.0\n", "x: Decimal = 1.0\n", "'float' became 'Decimal'"),
+        ("x: Optional[float] = 1.0\n", "x: Optional[Decimal] = 1.0\n", "'float' became 'Decimal'"),
+        ("x = f(float)\n", "x = f(Decimal)\n", "'float' became 'Decimal'"),
+        ("c = mapped_column(default=1)\n", "c = mapped_column(Numeric(12, 2), default=2)\n", "unexpected addition"),
     ],
     ids=["changed-name", "other-keyword", "other-statement", "removed-statement", "not-sqlalchemy-string",
-         "repeated-keyword", "changed-default", "column-not-filled-by-the-database"],
+         "repeated-keyword", "changed-default", "column-not-filled-by-the-database", "float-configured",
+         "not-a-float", "float-outside-mapped", "optional-outside-mapped", "float-outside-annotation", "money-default-changed"],
 )
 def test_anything_else_is_caught(old, new, problem):
     assert problem in unintended_change(old, new)

@@ -8,6 +8,8 @@ from .sqf004_cascade import ParentWithoutCascade
 from .sqf005_timestamps import EntityWithoutTimestamps
 from .sqf006_string_length import StringWithoutLength
 from .sqf007_default_called_once import DefaultCalledOnce
+from .sqf008_money_float import MoneyAsFloat
+from .sqf009_flag_default import FlagWithoutDefault
 
 RULES: list[Rule] = [
     ForeignKeyWithoutIndex(),
@@ -17,6 +19,8 @@ RULES: list[Rule] = [
     EntityWithoutTimestamps(),
     StringWithoutLength(),
     DefaultCalledOnce(),
+    MoneyAsFloat(),
+    FlagWithoutDefault(),
 ]
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
 

@@ -69,7 +69,7 @@ def _spelled(column: ColumnFact) -> str:
     return f"{name}()" if isinstance(column.type_call, ast.Call) else name
 
 
-def _annotation_map_says(picture: Picture, owner: ModelClass) -> str | None:
+def _annotation_map_says(picture: Picture, owner: ModelClass, python_types=("str", "builtins.str")) -> str | None:
     """For a typed `x: Mapped[str]` with no type: "string" when the base's type annotation map makes it
     String() (no length), "mapped" when the map gives `str` a type, None when it cannot be read."""
     typed_root = False
@@ -87,7 +87,7 @@ def _annotation_map_says(picture: Picture, owner: ModelClass) -> str | None:
                 if not isinstance(value, ast.Dict) or None in value.keys:
                     return None
                 keys = {ast.unparse(key) for key in value.keys}
-                if keys & {"str", "builtins.str"}:
+                if keys & set(python_types):
                     return "mapped"
         if cls.canonical_bases & _TYPED_ROOTS:
             typed_root = True
