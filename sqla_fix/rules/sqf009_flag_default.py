@@ -54,12 +54,27 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from ..names import prefix_of
-from ..picture import ColumnFact, ModelClass, Style
+from ..picture import ColumnFact, ModelClass, Picture, Style
 from ..syntax import literal_string
-from .base import MIXED, SAFE, UNSAFE, Finding, Invalid, Rule, RuleContext, Valid
+from ..usage import ASSIGN, COMPARE, SCHEMA, SQL, VALIDATES
+from .base import (
+    MIXED,
+    SAFE,
+    UNSAFE,
+    Finding,
+    Invalid,
+    Questions,
+    Rule,
+    RuleContext,
+    Valid,
+)
 from .schema import unmapped_mixin
+
+if TYPE_CHECKING:
+    from ..config import Config
 
 _BOOLEANS = frozenset({"sa.Boolean", "sa.BOOLEAN"})
 _INTEGERS = frozenset({"sa.Integer", "sa.BigInteger", "sa.SmallInteger", "sa.INTEGER", "sa.BIGINT", "sa.SMALLINT",
@@ -280,11 +295,33 @@ Say which value a row gets when an insert leaves the column out:
         if nullness == "not null":
             yield Finding(self.code, column.statement, label + f"; the server default mirrors {default_keyword}=",
                           fix=self._fix(context, column, server, None), safety=SAFE)
+            return
+        signs = _null_by_design(context, owner, column)
+        if signs:
+            unread = [sign for sign in signs if sign.endswith("was not looked up in the project's code")]
+            why = ("the project's code was not read for it, and it may treat NULL as a value" if unread
+                   else f"the project's code treats NULL as a value of it ({'; '.join(signs[:2])})")
+            yield Finding(self.code, column.statement, (
+                f"{label}; not fixed: {why}; "
+                "decide: nullable=False with server_default= of the value meant once NULL means nothing, "
+                "nullable=True if NULL is meant, or # noqa: SQF009"))
         else:
             yield Finding(self.code, column.statement, label + (
                 "; a two-state flag needs NOT NULL and the same server default (unsafe: NULL inserts fail then, "
                 "and the migration fails while NULL rows exist)"),
                 fix=self._fix(context, column, server, "False"), safety=UNSAFE)
+
+    def usage_questions(self, picture: Picture, config: Config) -> Questions:
+        """The nullable flags with a Python default (the ones the unsafe fix would make NOT NULL): does the
+        project's code compare them with None, or set them to None?"""
+        return Questions(keys=frozenset(
+            column.name for module in picture.modules
+            for owner in [*module.classes.values(), *module.tables.values()] for column in owner.columns.values()
+            if _kind(column) == "flag" and _not_null(column) == "implicit"
+        ), classes=frozenset(
+            owner.name for module in picture.modules for owner in module.classes.values()
+            if any(_kind(column) == "flag" and _not_null(column) == "implicit" for column in owner.columns.values())
+        ))
 
     def _server_text(self, context: RuleContext, owner, column: ColumnFact, kind: str, value):
         if kind == "flag":
@@ -371,3 +408,21 @@ Say which value a row gets when an insert leaves the column out:
             return True
 
         return Finding(self.code, column.statement, label + f"; {function} makes one per row", fix=fix, safety=SAFE)
+
+
+# What says NULL is a value of a flag: a comparison with None, an assignment of None, `IS NULL` in SQL, an
+# Optional field of a schema. A truth test (`if obj.flag`) and a constructor that leaves the flag to its
+# default say nothing of the kind: they are how every flag is used.
+_NULL_KINDS = frozenset({COMPARE, SQL, ASSIGN, VALIDATES, SCHEMA})
+
+
+def _null_by_design(context: RuleContext, owner, column: ColumnFact) -> list[str]:
+    if isinstance(owner, ModelClass) and context.usage is not None:  # a flag is set through no relationship
+        try:
+            signs = context.usage.null_signs(owner.name, column.name)
+        except ValueError:
+            signs = [f"`{owner.name}.{column.name}` was not looked up in the project's code"]
+    else:  # a text where the name was not looked up: unknown, so a sign
+        signs = context.null_signs(owner, column)
+    return [str(sign) for sign in signs if isinstance(sign, str) or (
+        sign.kind in _NULL_KINDS and (sign.kind != COMPARE or "None" in sign.what))]
