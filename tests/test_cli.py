@@ -10,7 +10,6 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
 
 from sqla_fix.cli import main
 
@@ -53,11 +52,6 @@ class Tag(Base):  # noqa: SQF005
 '''
 
 FINDING_LINE = re.compile(r"^(?P<path>.+):(?P<line>\d+):(?P<col>\d+): (?P<code>SQF\d{3}) (?P<message>.+)$")
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from click.testing import CliRunner
 from test_cli import CLEAN, FLAWED, findings
 
 from sqla_fix.cli import OUTPUT_FORMATS, main
@@ -37,11 +36,6 @@ NAMES = [rule.name for rule in RULES]
 ALL_FOUND = ["SQF001", "SQF003", "SQF004", "SQF005", "SQF005"]  # FLAWED's findings (its key is NOT NULL: no SQF002)
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 MIGRATION_HINT = "generate and review a migration"
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from test_cli import FLAWED, findings
 from test_cli_options import (
     ALL_FOUND,
@@ -27,11 +26,6 @@ from test_cli_options import (
 )
 
 from sqla_fix.cli import main
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 @pytest.fixture

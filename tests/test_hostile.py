@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from sqla_fix import cli, edits, engine, write
 from sqla_fix.cli import main
@@ -23,11 +22,6 @@ class Comment(Base):  # noqa: SQF005
     id = Column(Integer, primary_key=True)
     post_id = Column(Integer, ForeignKey("posts.id"))
 '''
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
 
 
 @pytest.fixture

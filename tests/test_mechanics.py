@@ -8,7 +8,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from sqla_fix import engine
 from sqla_fix.cli import main
@@ -103,11 +102,6 @@ def outcome(results) -> dict[str, tuple]:
         str(r.path): (r.fixed_source, r.error, [str(f) for f in r.findings], [str(f) for f in r.remaining])
         for r in results
     }
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from test_cli import FLAWED
 
 from sqla_fix import __version__
 from sqla_fix.config import Config
@@ -22,28 +23,7 @@ from sqla_fix.rules import RULES
 
 DATA = Path(__file__).resolve().parent / "data"
 
-MODELS = '''\
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Post(Base):
-    __tablename__ = "posts"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    comments: Mapped[list["Comment"]] = relationship(back_populates="post")
-
-
-class Comment(Base):
-    __tablename__ = "comments"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    body: Mapped[str] = mapped_column(String(50))
-    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
-    post: Mapped["Post"] = relationship(back_populates="comments")
-'''
+MODELS = FLAWED  # test_cli's model: one finding of each kind this file renders
 LINES = MODELS.splitlines()
 
 

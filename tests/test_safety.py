@@ -8,7 +8,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from modelcheck import load_schema
 from sqla_fix.cli import main
@@ -37,11 +36,6 @@ BLOG = textwrap.dedent('''\
         user_id = Column(Integer, ForeignKey("users.id"))
         author = relationship("User", back_populates="posts")
 ''')
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 @pytest.fixture

@@ -165,6 +165,18 @@ class RuleContext:
         """Does the rule `code` run on this file (or on `where`, another file of the project)?"""
         return self.config.enabled(code, (where or self.facts).path)
 
+    def name_for(self, module: str, name: str, taken: Iterable[str] = ()) -> tuple[str, bool] | None:
+        """How this file names `module.name` (`Decimal`, `decimal.Decimal`, an alias), and whether it must be
+        imported; None where the name means something else here (bound, or in `taken`)."""
+        bindings = self.resolver.scope.bindings
+        for spelled, wanted in ((None, f"{module}.{name}"), (name, module)):
+            for local, qualified in sorted(bindings.items()):
+                if [q.name for q in qualified] == [wanted]:
+                    return (local if spelled is None else f"{local}.{spelled}"), False
+        if name in bindings or name in set(taken):
+            return None
+        return name, True
+
     def null_signs(self, owner: Owner, column: ColumnFact) -> list:
         """What the project's code says about `owner.column` being NULL by design (see usage.py)."""
         if self.usage is None:

@@ -432,16 +432,7 @@ class _Checker:
 
     def _field_spelling(self) -> tuple[str, bool] | None:
         """How this file names SQLModel's Field (and whether it must import it); None where it cannot."""
-        bindings = self.context.resolver.scope.bindings
-        for local, qualified in sorted(bindings.items()):
-            if [q.name for q in qualified] == ["sqlmodel.Field"]:
-                return local, False
-        for local, qualified in sorted(bindings.items()):
-            if [q.name for q in qualified] == ["sqlmodel"]:
-                return f"{local}.Field", False
-        if "Field" in bindings or "Field" in self.class_names():
-            return None
-        return "Field", True
+        return self.context.name_for("sqlmodel", "Field", self.class_names())
 
 
 def _bare_sqlmodel_defaults(owner) -> list[ColumnFact]:

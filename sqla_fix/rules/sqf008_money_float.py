@@ -274,20 +274,6 @@ Say what the column holds:
         return unknown_definition(context.picture, owner)
 
 
-def _decimal_spelling(context: RuleContext) -> tuple[str, bool] | None:
-    """How this file names decimal.Decimal (and whether it must import it); None where it cannot."""
-    bindings = context.resolver.scope.bindings
-    for local, qualified in sorted(bindings.items()):
-        if [q.name for q in qualified] == ["decimal.Decimal"]:
-            return local, False
-    for local, qualified in sorted(bindings.items()):
-        if [q.name for q in qualified] == ["decimal"]:
-            return f"{local}.Decimal", False
-    if "Decimal" in bindings or "Decimal" in context.spelling.bound:
-        return None
-    return "Decimal", True
-
-
 def _fix(context: RuleContext, column: ColumnFact, precision: int, scale: int, typed_bare: bool):
     imports: list[tuple[str, str]] = []
     prefer = prefix_of(column.type_call.func if isinstance(column.type_call, ast.Call) else column.type_call) \
@@ -301,7 +287,7 @@ def _fix(context: RuleContext, column: ColumnFact, precision: int, scale: int, t
     float_node = _float_name(annotation) if annotation is not None and column.style is Style.TYPED else None
     decimal = None
     if float_node is not None:
-        decimal = _decimal_spelling(context)
+        decimal = context.name_for("decimal", "Decimal", context.spelling.bound)
         if decimal is None:
             return None
     mapped_column = None
