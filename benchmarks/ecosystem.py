@@ -20,6 +20,7 @@ their code, outside the repository (--diffs, default /tmp/sqla-fix-ecosystem-dif
 
     python benchmarks/ecosystem.py                       # every project: about 23 minutes on 2 cores
     python benchmarks/ecosystem.py --only optuna,zou --snapshot /tmp/snapshot.md
+    python benchmarks/ecosystem.py --select ALL         # the rules off by default too
 
 Exit status: 0 when no run crashed, every fixed file compiles, the fixes are idempotent and no
 migration file was touched; 1 otherwise; 2 when a download failed.
@@ -421,7 +422,7 @@ def run_fix(label: str, flags: list[str], pristine_dir: Path, copy_dir: Path, pr
     return outcome
 
 
-def check_project(project: Project, cache: Path, workdir: Path) -> ProjectResult:
+def check_project(project: Project, cache: Path, workdir: Path, selection: tuple[str, ...] = ()) -> ProjectResult:
     archive = download(project, cache)
     base = Path(tempfile.mkdtemp(prefix=f"{normalized(project.name)}-", dir=workdir))
     unpack(archive, project.paths, base / "unpacked")
@@ -433,12 +434,12 @@ def check_project(project: Project, cache: Path, workdir: Path) -> ProjectResult
     result.model_files = sum(is_model_file(path, source) for path, source in result.pristine.items()
                              if under(path, project.paths))
 
-    check = run_tool("check", ["check", "--output-format", "json", *project.paths], pristine_dir)
+    check = run_tool("check", ["check", "--output-format", "json", *selection, *project.paths], pristine_dir)
     result.check_seconds = check.seconds
     result.check_peak_mb = check.peak_mb
     result.findings = parse_findings(check.stdout)
-    result.safe = run_fix("fix", [], pristine_dir, base / "safe", project, result.pristine)
-    result.unsafe = run_fix("fix --unsafe-fixes", ["--unsafe-fixes"], pristine_dir, base / "unsafe", project,
+    result.safe = run_fix("fix", [*selection], pristine_dir, base / "safe", project, result.pristine)
+    result.unsafe = run_fix("fix --unsafe-fixes", [*selection, "--unsafe-fixes"], pristine_dir, base / "unsafe", project,
                             result.pristine)
     judge_runs(result, [check, *result.safe.runs, *result.unsafe.runs])
     result.count_notes = count_mismatches(result)
@@ -613,9 +614,10 @@ def selected_projects(only: str | None) -> list[Project]:
     return [project for project in PROJECTS if normalized(project.name) in names]
 
 
-def run_projects(projects: list[Project], cache: Path, jobs: int, diffs: Path) -> list[ProjectResult]:
+def run_projects(projects: list[Project], cache: Path, jobs: int, diffs: Path,
+                 selection: tuple[str, ...] = ()) -> list[ProjectResult]:
     def one(project: Project) -> ProjectResult:
-        result = check_project(project, cache, Path(workdir))
+        result = check_project(project, cache, Path(workdir), selection)
         write_diffs(result, diffs)  # at once: a reviewer can start on it while the others run
         print(f"{project.name}=={project.version}: {safe_changes(result)} safe, {unsafe_changes(result)} unsafe "
               f"changes{'' if result.passed else ', PROBLEMS'}", file=sys.stderr, flush=True)
@@ -644,12 +646,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--snapshot", type=Path, default=DEFAULT_SNAPSHOT, help="markdown snapshot to write")
     parser.add_argument("--diffs", type=Path, default=DEFAULT_DIFFS,
                         help="directory for the unified diffs (outside the repository: they hold the projects' code)")
+    parser.add_argument("--select", help="rule selectors for every run, as sqla-fix's --select (default: the rules on "
+                        "by default; ALL adds those off by default)")
     arguments = parser.parse_args(argv)
 
     started = time.perf_counter()
     try:
+        selection = ("--select", arguments.select) if arguments.select else ()
         results = run_projects(selected_projects(arguments.only), arguments.cache.expanduser(), arguments.jobs,
-                               arguments.diffs)
+                               arguments.diffs, selection)
     except DownloadError as error:
         print(error, file=sys.stderr)
         return 2

@@ -17,8 +17,8 @@ import pytest
 
 from conftest import AFTER, BEFORE
 from modelcheck import check, expectations, load_schema
-from sqla_fix.config import Config
 from sqla_fix.engine import run
+from update_fixtures import fixture_config
 
 BEFORE_FILES = sorted(BEFORE.rglob("*.py"))
 IDS = [str(path.relative_to(BEFORE)) for path in BEFORE_FILES]
@@ -34,7 +34,7 @@ def fixed():
     """The tool's output for every fixture, from one run over each directory (as a user runs it)."""
     outputs: dict[Path, bytes] = {}
     for directory in (BEFORE, AFTER):
-        for result in run([directory], Config(unsafe_fixes=True)):
+        for result in run([directory], fixture_config()):
             assert result.error is None, f"{result.path}: {result.error}"
             outputs[result.path.resolve()] = result.fixed_source if result.changed else result.path.read_bytes()
     return outputs
@@ -98,7 +98,7 @@ PROJECT_FILES = [path for path in BEFORE_FILES if path.parent != BEFORE]
 @pytest.mark.parametrize("path", PROJECT_FILES, ids=[str(path.relative_to(BEFORE)) for path in PROJECT_FILES])
 def test_one_file_alone_is_fixed_as_in_the_whole_project(path: Path, fixed):
     """The pre-commit case: only the changed file is passed; the rest of its project is read, not written."""
-    [alone] = [r for r in run([path], Config(unsafe_fixes=True)) if r.path == path]
+    [alone] = [r for r in run([path], fixture_config()) if r.path == path]
     assert alone.error is None
     assert (alone.fixed_source if alone.changed else path.read_bytes()) == fixed[path.resolve()]
 
@@ -109,7 +109,7 @@ def safe_only(tmp_path_factory):
     copy = tmp_path_factory.mktemp("safe") / "before"
     shutil.copytree(BEFORE, copy)
     results = {}
-    for result in run([copy], Config()):
+    for result in run([copy], fixture_config(unsafe_fixes=False)):
         assert result.error is None, f"{result.path}: {result.error}"
         results[str(result.path.relative_to(copy))] = result
         if result.changed:
@@ -146,7 +146,7 @@ def test_unsafe_fixes_on_top_of_the_safe_ones_give_the_golden_after(safe_only):
     """`fix` then `fix --unsafe-fixes` ends where `fix --unsafe-fixes` does (keywords added by the second
     run come after those of the first, so the order may differ, and nothing else)."""
     copy, _ = safe_only
-    for result in run([copy], Config(unsafe_fixes=True)):
+    for result in run([copy], fixture_config()):
         assert result.error is None
         produced = result.fixed_source if result.changed else result.path.read_bytes()
         golden = (AFTER / result.path.relative_to(copy)).read_bytes()

@@ -1,7 +1,9 @@
 """Regenerate fixtures/after from fixtures/before with the current tool: `python tests/update_fixtures.py`.
 
 The golden files are the reviewed output of `sqla-fix fix --unsafe-fixes` (every fix the tool has):
-after running this, read `git diff fixtures/after` before committing it.
+after running this, read `git diff fixtures/after` before committing it. A rule that is off by default runs
+only on the fixtures named for it, `opt_in_*` (files, or project directories): elsewhere it would change
+what every other fixture shows.
 """
 
 from __future__ import annotations
@@ -14,9 +16,21 @@ sys.path.insert(0, str(ROOT))
 
 from sqla_fix.config import Config  # noqa: E402
 from sqla_fix.engine import run  # noqa: E402
+from sqla_fix.rules import RULES  # noqa: E402
 
 BEFORE = ROOT / "fixtures" / "before"
 AFTER = ROOT / "fixtures" / "after"
+
+
+OPT_IN = sorted(rule.code for rule in RULES if not getattr(rule, "default_enabled", True))
+
+
+def fixture_config(unsafe_fixes: bool = True) -> Config:
+    """`--unsafe-fixes` (or not), with the rules that are off by default selected on the `opt_in_*` fixtures only."""
+    if not OPT_IN:
+        return Config(unsafe_fixes=unsafe_fixes)
+    return Config(unsafe_fixes=unsafe_fixes, extend_select=list(OPT_IN),
+                  per_file_ignores={"!*opt_in_*": list(OPT_IN)})
 
 
 def main() -> None:
@@ -25,7 +39,7 @@ def main() -> None:
             target = AFTER / other.relative_to(BEFORE)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(other.read_bytes())
-    for result in run([BEFORE], Config(unsafe_fixes=True)):
+    for result in run([BEFORE], fixture_config()):
         if result.error:
             raise SystemExit(f"{result.path}: {result.error}")
         after = AFTER / result.path.relative_to(BEFORE)
