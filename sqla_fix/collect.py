@@ -166,7 +166,7 @@ class ModuleCollector:
                     owner = owner or value.id
                 columns.append(expression.attr)
         if owner and columns:
-            self.facts.module_indexes.append(IndexFact(owner, columns))
+            self.facts.module_indexes.append(IndexFact(owner, columns, call))
 
     def _collect_table(self, variable: str, call: ast.Call, statement) -> None:
         positional = positional_of(call)
@@ -314,7 +314,8 @@ class ModuleCollector:
         if isinstance(options, ast.Dict):
             for key_node, value in zip(options.keys, options.values):
                 key = literal_string(key_node)
-                if key in ("cascade", "viewonly", "uselist", "secondary", "foreign_keys", "post_update"):
+                if key in ("cascade", "viewonly", "uselist", "secondary", "foreign_keys", "post_update", "primaryjoin",
+                           "order_by", "remote_side", "lazy"):
                     keywords[key] = value
         if "cascade_delete" in keywords:
             keywords["cascade"] = keywords["cascade_delete"]

@@ -174,6 +174,7 @@ class IndexFact:
 
     table_or_class: str
     columns: list[str]
+    call: ast.Call | None = None  # the Index(...) call: its unique= and other keywords
 
 
 @dataclass

@@ -4,7 +4,7 @@ The old and the new tree are walked side by side. The new one may contain what o
 nothing else: keywords we add to calls (`index=True`, `nullable=False`, `cascade=...`), new import
 lines and imported names, timestamp columns (filled in by `server_default`) in class bodies and
 `Column(...)` arguments in `Table(...)`, and two replacements (`String(n)` or the bare `String` by `Text`, `backref="x"` by
-`backref("x", cascade=...)`); and a default called once made a function (`default=f()` by `f` or
+`backref("x", cascade=...)`), `unique=True` on a column holding a foreign key (SQF014); and a default called once made a function (`default=f()` by `f` or
 `lambda: ...`, SQLModel's `Field(default=f())` by `Field(default_factory=f)`); and money taken out of
 floats (`Float`/`Double` by `Numeric(p, s)`, `float` by `Decimal` in an annotation, `x: Mapped[float]` given
 `= mapped_column(Numeric(p, s))`, `mapped_column(...)` given a leading `Numeric(p, s)`). Anything else means a
@@ -59,6 +59,7 @@ class _Comparison:
             for tree in trees for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
             for alias in node.names if alias.asname
         }
+        self.call: ast.Call | None = None
 
     def name(self, node: ast.AST) -> str | None:
         if isinstance(node, ast.Name):
@@ -77,6 +78,8 @@ class _Comparison:
                 return all(isinstance(t, ast.Name) for t in node.targets) and _filled_by_the_database(node.value)
             return False
         if where == "call.keywords":
+            if isinstance(node, ast.keyword) and node.arg == "unique":  # SQF014: a one-to-one's key
+                return self.unique_key(node)
             return isinstance(node, ast.keyword) and node.arg in ADDED_KEYWORDS
         if where == "call.args":  # Table(..., Column("created_at", ...))
             return (
@@ -120,6 +123,17 @@ class _Comparison:
                 and [k.arg for k in new.keywords] == ["cascade"]
             )
         return False
+
+    def unique_key(self, keyword: ast.keyword) -> bool:
+        """`unique=True` on a column that holds a foreign key (`Column(ForeignKey(...))`, `mapped_column(...)`,
+        SQLModel's `Field(foreign_key=...)`): what SQF014 adds to a one-to-one's key, and nothing else."""
+        call = self.call
+        if call is None or not (isinstance(keyword.value, ast.Constant) and keyword.value.value is True):
+            return False
+        if self.name(call.func) not in ("Column", "mapped_column", "Field"):
+            return False
+        return any(isinstance(a, ast.Call) and self.name(a.func) == "ForeignKey" for a in call.args) or any(
+            k.arg == "foreign_key" for k in call.keywords)
 
     def numeric(self, node: ast.AST) -> bool:
         """`Numeric(p, s)` with two integers, and nothing else (what SQF008 writes)."""
@@ -222,7 +236,11 @@ class _Comparison:
             for field in old._fields:
                 old_value, new_value = getattr(old, field, None), getattr(new, field, None)
                 if isinstance(old_value, list):
+                    outer = self.call
+                    if isinstance(new, ast.Call):
+                        self.call = new  # the call whose keywords are compared (SQF014's unique=True)
                     problem = self.compare_lists(old_value, new_value, _list_context(old, field), f"{path}.{field}")
+                    self.call = outer
                 else:
                     problem = self.compare(old_value, new_value, f"{path}.{field}")
                 if problem:

@@ -9,6 +9,7 @@ The assertions of the semantic tests are read from the fixtures themselves, from
     # expect: callable-default tokens.value; callable-onupdate posts.edited_at; scalar-default posts.seen_at
     # expect: insertable tasks:case_id=1,title=x   (a row the naive fix would make impossible)
     # expect: numeric orders.total; float places.latitude   (money exact, measures left as floats)
+    # expect: unique profiles.user_id; not-unique votes.user_id   (one child per parent, or several: SQF014)
 
 so that each fixture says, next to its models, what the fixed schema must be.
 """
@@ -147,6 +148,11 @@ def check(kind: str, target: str, module, tables, engine) -> str | None:
         deletes = cascade.delete and cascade.delete_orphan
         if deletes != (kind == "cascade"):
             return f"{target}: expected {kind}, cascade is {set(cascade)}"
+    elif kind in ("unique", "not-unique"):  # a one-to-one's key (SQF014): a second child of one parent
+        column = _column(tables, target)
+        if unique_by_catalog(sa.inspect(engine), column.table.name, column.name) != (kind == "unique"):
+            return f"{target}: expected {kind}"
+        return duplicate_key_problem(engine, column.table, column.name, kind == "unique")
     elif kind == "ondelete-cascade":
         column = _column(tables, target)
         if not any((fk.ondelete or "").upper() == "CASCADE" for fk in column.foreign_keys):
@@ -184,6 +190,60 @@ def check(kind: str, target: str, module, tables, engine) -> str | None:
             return f"{target}: expected the row to be insertable, got {error.orig!r}"
     else:
         return f"unknown expectation {kind!r}"
+    return None
+
+
+def unique_by_catalog(inspector, table: str, column: str) -> bool:
+    """A unique constraint, unique index or primary key of the table, read back from the catalog, whose
+    columns are all `column`: its values are unique."""
+    sets = [u["column_names"] for u in inspector.get_unique_constraints(table)]
+    sets += [i["column_names"] for i in inspector.get_indexes(table) if i["unique"]]
+    sets.append(inspector.get_pk_constraint(table)["constrained_columns"])
+    return any(columns and set(columns) <= {column} for columns in sets)
+
+
+def duplicate_key_problem(engine: sa.Engine, table: sa.Table, column: str, unique: bool) -> str | None:
+    """Two rows with one value of `column` (two children of one parent): refused where it is unique,
+    accepted where not; two rows with NULL are accepted either way, where the column is nullable."""
+    from dbservers import describe_error, insert_row, row_values
+
+    target = f"{table.name}.{column}"
+    with engine.connect() as connection, connection.begin() as transaction:
+        try:
+            key = next(iter(table.c[column].foreign_keys), None)
+            if key is not None and key.column.table is table:  # self-referencing: a row to point at first
+                anchor = insert_row(connection, table, values=row_values(connection, table, skip={column}))
+                first = row_values(connection, table, skip={column})
+                first[column] = anchor[key.column.name]
+                connection.execute(table.insert().values(first))
+            else:
+                first = insert_row(connection, table, fill={column})
+            # the columns of the key's foreign key, all of them for a composite one: the same parent
+            together = next(([e.parent.name for e in c.elements] for c in table.foreign_key_constraints
+                             if column in [e.parent.name for e in c.elements]), [column])
+            second = row_values(connection, table, skip=set(together))
+            second.update({name: first[name] for name in together})
+            try:
+                with connection.begin_nested():
+                    connection.execute(table.insert().values(second))
+                error = None
+            except sa.exc.DBAPIError as exc:
+                error = describe_error(exc)
+            if unique and (error is None or error[0] != "unique"):
+                return f"{target}: a second row with the same key gave {error or 'no error'}"
+            if not unique and error is not None:
+                return f"{target}: a second row with the same key was refused: {error}"
+            if table.c[column].nullable:
+                for _ in range(2):
+                    values = row_values(connection, table, skip={column})
+                    values[column] = None
+                    try:
+                        with connection.begin_nested():
+                            connection.execute(table.insert().values(values))
+                    except sa.exc.DBAPIError as exc:
+                        return f"{target}: rows with a NULL key were refused: {describe_error(exc)}"
+        finally:
+            transaction.rollback()
     return None
 
 

@@ -2,7 +2,8 @@
 
 1. Every single-module after-fixture creates its tables on both servers, and its `# expect:` lines hold
    in the servers' own catalogs: foreign keys the tool indexed lead an index, columns it made NOT NULL
-   reject an INSERT of NULL, prose columns are `text` and take 10,000 characters. A string the tool
+   reject an INSERT of NULL, prose columns are `text` and take 10,000 characters, a one-to-one's key made
+   unique refuses a second child of one parent and takes several NULLs. A string the tool
    reports but leaves without a length (`no-length`) is an unbounded varchar on PostgreSQL, and its
    table is refused on MariaDB (SQLAlchemy: "VARCHAR requires a length on dialect mysql").
 2. Orphans: for every parent relationship the tool gave `cascade="all, delete-orphan"`, a parent with two
@@ -31,7 +32,8 @@ from sqlalchemy.orm import configure_mappers
 from conftest import AFTER, BEFORE
 from dbservers import (OPERATIONS, SERVERS, TEXT_VALUE, catalog_column, declared_index_names, describe_error,
                        leading_index_columns, mysql_portability, orphan_outcome, require, row_values, scratch, storage_engines)
-from modelcheck import check, expectations, import_path, metadatas, server_default_problem
+from modelcheck import (check, duplicate_key_problem, expectations, import_path, metadatas, server_default_problem,
+                        unique_by_catalog)
 
 MODULES = sorted(p for p in AFTER.glob("*.py") if p.name != "other_no_sqlalchemy.py")
 OBSERVATIONS = Path(__file__).with_name("bulk_delete_observations.md")
@@ -89,6 +91,12 @@ def _problems(server: str, engine: sa.Engine, kind: str, target: str, tables) ->
         return [problem] if problem else []
     table_name, column = target.rsplit(".", 1) if "." in target else (target, None)
     kind = SERVER_DIFFERENCES.get((server, kind, target), kind)
+    if kind in ("unique", "not-unique"):  # SQF014: a second child of one parent refused (23505, 1062), or not
+        with engine.connect() as conn:
+            if unique_by_catalog(sa.inspect(conn), table_name, column) != (kind == "unique"):
+                return [f"{target}: expected {kind} in the catalog"]
+        problem = duplicate_key_problem(engine, tables[table_name], column, kind == "unique")
+        return [problem] if problem else []
     with engine.connect() as conn:
         if kind == "one-index":  # exactly one index leads with the column: no duplicate was added
             indexes = leading_index_columns(conn, server, table_name)
@@ -221,6 +229,31 @@ def _insertable_problems(server: str, engine: sa.Engine, target: str) -> list[st
             and c["name"] not in given
         ]
     return [f"{target}: a row without {required} cannot be saved on {server}"] if required else []
+
+
+UNIQUE_MODULES = [p for p in MODULES if "_no_fix_" not in p.name and any(kind == "unique" for kind, _ in expectations(p))]
+
+
+@pytest.mark.database
+@pytest.mark.parametrize("path", UNIQUE_MODULES, ids=[p.name for p in UNIQUE_MODULES])
+def test_one_to_one_key_before_the_fix_takes_a_second_child(server: str, path: Path):
+    """SQF014's flaw, on the before-fixture: where the fixed key is unique (`# expect: unique`), the original
+    table took a second child of one parent without an error (and the fixed one refuses it, above)."""
+    _, found, tables = load(BEFORE / path.name)
+    shown = []
+    with scratch(server) as engine:
+        for metadata in found:
+            metadata.create_all(engine)
+        for kind, target in expectations(path):
+            if kind != "unique":
+                continue
+            table, column = target.rsplit(".", 1)
+            with engine.connect() as conn:
+                if unique_by_catalog(sa.inspect(conn), table, column):
+                    continue  # unique before the fix already (a quiet case)
+            assert duplicate_key_problem(engine, tables[table], column, unique=False) is None
+            shown.append(target)
+    assert shown, "the before-fixture shows the flaw somewhere"
 
 
 # ---------------------------------------------------------------- 2. orphans

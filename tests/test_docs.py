@@ -274,6 +274,11 @@ MONEY_SQLMODEL = ("from sqlmodel import Field, SQLModel\n"
                   "class Item(SQLModel, table=True):\n    id: Optional[int] = Field(default=None, primary_key=True)\n"
                   "    price: float\n")
 MONEY_CONFIGURED = "from sqlalchemy import Float\n" + _class("C", "c", "amount = Column(Float(asdecimal=True))")
+# SQF014
+ONE_VOTE = (_class("User", "users", 'vote: Mapped[Optional["Vote"]] = relationship()')
+            + _class("Vote", "votes", 'user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=False)'))
+ONE_PROFILE = (_class("User", "users", 'profile: Mapped["Profile"] = relationship()')
+               + _class("Profile", "profiles", 'user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))'))
 # SQF005
 LOOK_ALIKES = _class("C", "c", "created: Mapped[datetime]", "modified: Mapped[datetime]")
 STAMPED = (
@@ -290,6 +295,16 @@ TABLE_LOOK_ALIKE = ('events = Table("pages", Base.metadata, Column("id", Integer
 MIXIN = ("class Stamped:\n" + "".join(f"    {line}\n" for line in STAMPED))
 
 DECISIONS = [
+    # SQF014: a unique key (unique=True, a UniqueConstraint), a collection, one of many on purpose
+    Decision("SQF014", ONE_VOTE, ONE_VOTE.replace("unique=False", "unique=True"), "unique=True on `Vote.user_id`"),
+    Decision("SQF014", ONE_VOTE, ONE_VOTE.replace('Mapped[Optional["Vote"]]', 'Mapped[list["Vote"]]'), "a collection"),
+    Decision("SQF014", ONE_VOTE, ONE_VOTE.replace("relationship()", 'relationship(viewonly=True, order_by="Vote.id")'),
+             "viewonly=True with order_by="),
+    Decision("SQF014", ONE_PROFILE, ONE_PROFILE.replace(
+        '    __tablename__ = "profiles"\n', '    __tablename__ = "profiles"\n    __table_args__ = (UniqueConstraint("user_id"),)\n')),
+    Decision("SQF014", ONE_PROFILE, ONE_PROFILE.replace(
+        '    __tablename__ = "profiles"\n', '    __tablename__ = "profiles"\n'
+        '    __table_args__ = (Index("ix_profiles_user", "user_id", unique=True),)\n')),
     # SQF008: Numeric and Decimal (SQLModel's max_digits/decimal_places), or an integer of cents
     Decision("SQF008", MONEY_SQLMODEL, "from decimal import Decimal\n" + MONEY_SQLMODEL.replace(
         "price: float", "price: Decimal = Field(max_digits=12, decimal_places=2)"),

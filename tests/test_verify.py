@@ -26,10 +26,13 @@ from sqla_fix.verify import unintended_change
         ("class C:\n    fee: Mapped[float] = mapped_column(default=1)\n",
          "class C:\n    fee: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=1)\n"),
         ("x = sa.Column(sa.Double())\n", "x = sa.Column(sa.Numeric(19, 4))\n"),
+        ("x = mapped_column(ForeignKey('a.id'), index=True)\n", "x = mapped_column(ForeignKey('a.id'), index=True, unique=True)\n"),
+        ("x = db.Column(db.Integer, db.ForeignKey('a.id'))\n", "x = db.Column(db.Integer, db.ForeignKey('a.id'), unique=True)\n"),
+        ("x: int = Field(foreign_key='a.id')\n", "x: int = Field(foreign_key='a.id', unique=True)\n"),
     ],
     ids=["keywords", "aliased-string", "sa-string", "backref", "class-columns", "table-columns", "sqlmodel-sa-column",
          "sqlmodel-field", "sqlmodel-default", "import", "money-typed", "money-bare-mapped", "money-mapped-column",
-         "money-sa-double"],
+         "money-sa-double", "unique-key-typed", "unique-key-flask", "unique-key-sqlmodel"],
 )
 def test_our_edits_pass(old, new):
     assert unintended_change(old, new) is None
@@ -52,10 +55,14 @@ def test_our_edits_pass(old, new):
         ("x: Optional[float] = 1.0\n", "x: Optional[Decimal] = 1.0\n", "'float' became 'Decimal'"),
         ("x = f(float)\n", "x = f(Decimal)\n", "'float' became 'Decimal'"),
         ("c = mapped_column(default=1)\n", "c = mapped_column(Numeric(12, 2), default=2)\n", "unexpected addition"),
+        ("c = Column(String(9))\n", "c = Column(String(9), unique=True)\n", "unexpected addition keyword(arg='unique'"),
+        ("c = Column(ForeignKey('a.id'))\n", "c = Column(ForeignKey('a.id'), unique=False)\n", "unexpected addition"),
+        ("c = Column(ForeignKey('a.id'))\n", "c = Column(ForeignKey('a.id', unique=True))\n", "unexpected addition"),
     ],
     ids=["changed-name", "other-keyword", "other-statement", "removed-statement", "not-sqlalchemy-string",
          "repeated-keyword", "changed-default", "column-not-filled-by-the-database", "float-configured",
-         "not-a-float", "float-outside-mapped", "optional-outside-mapped", "float-outside-annotation", "money-default-changed"],
+         "not-a-float", "float-outside-mapped", "optional-outside-mapped", "float-outside-annotation", "money-default-changed",
+         "unique-not-a-key", "unique-false", "unique-inside-foreign-key"],
 )
 def test_anything_else_is_caught(old, new, problem):
     assert problem in unintended_change(old, new)
