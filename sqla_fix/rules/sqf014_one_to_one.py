@@ -29,14 +29,16 @@ duplicates exist (find them first: ``SELECT user_id FROM profiles GROUP BY user_
 Quiet (no finding): a many-to-one (the scalar side holds the key: ``Profile.user``, with or without
 ``uselist=False``), a collection, ``secondary=`` (the key is in the link table), ``viewonly=True`` and
 ``order_by=`` relationships (one of many selected on purpose: "the latest version"), a ``uselist`` that
-is not a literal, a class the run cannot find, and a key that is unique already: ``unique=True``, the
+is not a literal, a class the run cannot find (``relationship(models.Port)`` is looked up as ``Port``), and a key that is unique already: ``unique=True``, the
 child's whole primary key (joined-table inheritance, a shared primary key), a ``UniqueConstraint``,
 unique ``Index`` or ``PrimaryKeyConstraint`` of the table whose columns are all in the key, a unique
-module-level ``Index(...)`` in any file of the project, SQLModel's ``sa_column_kwargs={"unique": True}``.
+module-level ``Index(...)`` in any file of the project, SQLModel's ``sa_column_kwargs={"unique": True}``
+(whatever conditions its ``primaryjoin=`` adds, or its name says).
 
 Reported, not fixed: ``unique=False`` written out (a decision); a ``primaryjoin=`` with more than one
 equality (it may select one of several rows, for which a partial unique index or ``viewonly=True`` is
-meant); several foreign keys from the child to the parent not narrowed by ``foreign_keys=`` (ambiguous);
+meant); a relationship whose name says it picks one of several (``latest_``, ``current_``, ``primary_``,
+``main_``, ``active_``, ``default_``...: "the current plan" of many plans); several foreign keys from the child to the parent not narrowed by ``foreign_keys=`` (ambiguous);
 a composite foreign key (``UniqueConstraint`` over its columns is for the author to write); a key that
 is one column of a composite primary key; a key declared on a mixin or a base class (every table that
 uses it would change); a key in a file the run only reads; a module-level ``Index`` over it whose
@@ -57,6 +59,7 @@ from .base import UNSAFE, Finding, Invalid, Rule, RuleContext, Valid
 from .schema import (
     all_columns,
     foreign_keys_to,
+    index_covering,
     named_columns,
     owner_table,
     primary_key_columns,
@@ -117,6 +120,10 @@ Or keep it as it is with `# noqa: SQF014` on the reported line (the relationship
                 'class Player(Base):\n    __tablename__ = "players"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
                 '    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)\n'
                 '    captain: Mapped[bool] = mapped_column(default=False)\n'),
+        Invalid('class User(Base):\n    __tablename__ = "users"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    last_message = relationship("Message", uselist=False)\n'
+                'class Message(Base):\n    __tablename__ = "messages"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+                '    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)\n'),
     ]
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
@@ -146,7 +153,7 @@ Or keep it as it is with `# noqa: SQF014` on the reported line (the relationship
                     said = _scalar(relationship.keywords, relationship, parent)
                     if said is None or _one_of_many(relationship.keywords):
                         continue
-                    target = picture.find_class(relationship.target, module)
+                    target = picture.find_class(_target_name(relationship), module)
                     if target is None or target.kind is not ClassKind.MAPPED or target.module is not context.facts:
                         continue
                     if context.suppressed(self.code, relationship.statement, module):
@@ -164,7 +171,7 @@ Or keep it as it is with `# noqa: SQF014` on the reported line (the relationship
         said = _scalar(keywords, relationship, parent)
         if said is None or _one_of_many(keywords):
             return None
-        target = context.picture.find_class(relationship.target, context.facts)
+        target = context.picture.find_class(_target_name(relationship), context.facts)
         if target is None or target.kind is not ClassKind.MAPPED:
             return None
         where = f"`{parent.name}.{relationship.name}` ({said})"
@@ -180,7 +187,7 @@ Or keep it as it is with `# noqa: SQF014` on the reported line (the relationship
             return None
         if _one_of_many(options) or _one_of_many(relationship.keywords):
             return None
-        parent = context.picture.find_class(relationship.target, context.facts)
+        parent = context.picture.find_class(_target_name(relationship), context.facts)
         if parent is None or parent.kind is not ClassKind.MAPPED:
             return None
         positional = positional_of(backref)
@@ -227,6 +234,12 @@ Or keep it as it is with `# noqa: SQF014` on the reported line (the relationship
             if not keys or to_parent:
                 return None  # the scalar side holds the key (a many-to-one), or which side does is not readable
         label = where
+        if len(keys) == 1 and self._uniqueness(context, child, *keys[0]) is True:
+            return None  # unique already, whatever the join and the name say
+        selecting = _selecting_word(relationship.name) if not backref else None
+        if selecting is not None:
+            return self._reported(relationship, label, child, keys,
+                                  f"its name says it picks one of several (`{selecting}`)")
         if join is not None and not _plain_join(join):
             return self._reported(relationship, label, child, keys,
                                   "its primaryjoin= adds conditions: it may select one of several rows")
@@ -322,7 +335,9 @@ Or keep it as it is with `# noqa: SQF014` on the reported line (the relationship
                     return "a module-level Index(...) over it may be unique"
         history = context.history
         table = owner_table(context.picture, child)
-        if history is not None and (table, column.db_name or name) in history.indexes:
+        # a migration's index the model does not declare (the model's own index=True is not unique)
+        if history is not None and (table, column.db_name or name) in history.indexes and index_covering(
+                child, column, project_indexes(context.picture, child.module)) is None:
             made = history.where.get((table, column.db_name or name), "a migration")
             return (f"a migration creates an index leading with it ({made}), which may be unique: declare it in "
                     "the model as the migration makes it")
@@ -461,6 +476,14 @@ Or keep it as it is with `# noqa: SQF014` on the reported line (the relationship
                        fix=fix, safety=UNSAFE)
 
 
+def _target_name(relationship: RelationshipFact) -> str | None:
+    """The class a relationship names: `"Port"`, `Port`, or `models_v2.Port` (a module's class)."""
+    if relationship.target is not None:
+        return relationship.target
+    positional = positional_of(relationship.call)
+    return last_name(positional[0]) if positional and isinstance(positional[0], ast.Attribute) else None
+
+
 def _holds(finding: Finding, column: ColumnFact) -> bool:
     return getattr(finding.fix, "column", None) is column
 
@@ -491,6 +514,15 @@ def _scalar(keywords: dict, relationship: RelationshipFact, model: ModelClass) -
     if relationship.scalar_annotation:
         return "a scalar annotation"
     return None
+
+
+# Words of a relationship's name that say it picks one row among several ("latest_version", "current_plan").
+SELECTING_WORDS = frozenset({"latest", "last", "current", "recent", "newest", "oldest", "first", "primary", "main",
+                             "default", "active", "top", "best", "next", "previous", "prev"})
+
+
+def _selecting_word(name: str) -> str | None:
+    return next((word for word in name.lower().split("_") if word in SELECTING_WORDS), None)
 
 
 def _one_of_many(keywords: dict) -> bool:
