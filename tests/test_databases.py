@@ -256,6 +256,33 @@ def test_one_to_one_key_before_the_fix_takes_a_second_child(server: str, path: P
     assert shown, "the before-fixture shows the flaw somewhere"
 
 
+@pytest.mark.database
+def test_one_to_one_unique_migration_needs_the_duplicates_gone(server: str):
+    """SQF014's message: the migration that makes a key unique fails while two children of one parent exist,
+    NULL keys are no duplicates (the query it suggests skips them), and then a second child is refused."""
+    with scratch(server) as engine:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE sqf014_children (id INTEGER PRIMARY KEY, user_id INTEGER)")
+            conn.exec_driver_sql("INSERT INTO sqf014_children VALUES (1, 7), (2, 7), (3, NULL), (4, NULL)")
+        add = "ALTER TABLE sqf014_children ADD CONSTRAINT uq_sqf014_user UNIQUE (user_id)"
+        with pytest.raises(sa.exc.DBAPIError) as failed:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(add)
+        assert ("could not create unique index" if server == "postgresql" else "Duplicate entry '7'") in str(failed.value)
+        with engine.begin() as conn:
+            found = conn.exec_driver_sql("SELECT user_id FROM sqf014_children WHERE user_id IS NOT NULL "
+                                         "GROUP BY user_id HAVING count(*) > 1").all()
+            assert found == [(7,)]
+            conn.exec_driver_sql("DELETE FROM sqf014_children WHERE id = 2")
+            conn.exec_driver_sql(add)  # both NULL keys kept
+        with pytest.raises(sa.exc.DBAPIError) as refused:
+            with engine.begin() as conn:
+                conn.exec_driver_sql("INSERT INTO sqf014_children VALUES (5, 7)")
+        assert describe_error(refused.value)[0] == "unique"
+        with engine.begin() as conn:
+            conn.exec_driver_sql("INSERT INTO sqf014_children VALUES (6, NULL)")
+
+
 # ---------------------------------------------------------------- 2. orphans
 
 NOT_NULL = "IntegrityError: NOT NULL (the ORM set the key to NULL)"

@@ -24,7 +24,13 @@ and several children with a NULL key are accepted on both (a nullable key stays 
 
 The fix is **unsafe**, applied only with ``--unsafe-fixes``: an insert of a second child of one parent,
 accepted today, now raises an IntegrityError, and the migration that adds the constraint fails while
-duplicates exist (find them first: ``SELECT user_id FROM profiles GROUP BY user_id HAVING count(*) > 1``).
+duplicates exist (find them first: ``SELECT user_id FROM profiles WHERE user_id IS NOT NULL GROUP BY user_id
+HAVING count(*) > 1``; without the ``WHERE`` the NULL keys come back as a group too, and they are no
+duplicates). Observed on PostgreSQL 15.20 and MariaDB 10.11.19, on a table holding two children of one
+parent and two with a NULL key: ``ALTER TABLE ... ADD CONSTRAINT ... UNIQUE (user_id)`` failed
+(PostgreSQL ``could not create unique index``, MariaDB 1062 ``Duplicate entry '7'``); with the duplicate
+deleted it succeeded, both NULL keys kept; then a second child of the parent was refused and a third
+NULL key accepted (tests/test_databases.py plays this, and the fixtures' fixed tables).
 
 Quiet (no finding): a many-to-one (the scalar side holds the key: ``Profile.user``, with or without
 ``uselist=False``), a collection, ``secondary=`` (the key is in the link table), ``viewonly=True`` and
@@ -40,12 +46,14 @@ equality (it may select one of several rows, for which a partial unique index or
 meant); a relationship whose name says it picks one of several (``latest_``, ``current_``, ``primary_``,
 ``main_``, ``active_``, ``default_``...: "the current plan" of many plans); several foreign keys from the child to the parent not narrowed by ``foreign_keys=`` (ambiguous);
 a composite foreign key (``UniqueConstraint`` over its columns is for the author to write); a key that
-is one column of a composite primary key; a key declared on a mixin or a base class (every table that
+is one column of a composite primary key, or of a composite ``UniqueConstraint`` (one row per parent and
+``kind`` may be what is meant); a key declared on a mixin or a base class (every table that
 uses it would change); a key in a file the run only reads; a module-level ``Index`` over it whose
 uniqueness cannot be read, or an index a migration creates (it may be unique already); ``**kwargs`` on
 the column; a table whose definition cannot be read whole (a base sqla-fix cannot see, a computed
 ``__table_args__``); a self-referencing one-to-one; a SQLModel scalar annotation where the installed
-SQLModel is older than 0.0.12 or unknown (on SQLAlchemy 1.4 the annotation did not make it scalar).
+SQLModel is older than 0.0.12 or unknown (SQLModel ran on SQLAlchemy 1.4 before it, whose relationships
+do not read annotations: the relationship was a list).
 """
 
 from __future__ import annotations
@@ -68,7 +76,7 @@ from .schema import (
     unknown_definition,
 )
 
-DUPLICATES = "SELECT {key} FROM {table} GROUP BY {key} HAVING count(*) > 1"
+DUPLICATES = "SELECT {key} FROM {table} WHERE {key} IS NOT NULL GROUP BY {key} HAVING count(*) > 1"
 
 
 class OneToOneNotUnique(Rule):
@@ -81,8 +89,8 @@ Say whether a parent has one child or several:
 - one (a one-to-one): `unique=True` on the child's key (`mapped_column(ForeignKey("users.id"), unique=True)`,
   SQLModel `Field(foreign_key="user.id", unique=True)`), or a `UniqueConstraint(...)` (or
   `Index(..., unique=True)`) over exactly the key's columns in `__table_args__`. What the unsafe fix writes;
-  the migration fails while duplicates exist (`SELECT user_id FROM profiles GROUP BY user_id HAVING
-  count(*) > 1` finds them);
+  the migration fails while duplicates exist (`SELECT user_id FROM profiles WHERE user_id IS NOT NULL
+  GROUP BY user_id HAVING count(*) > 1` finds them);
 - several: make the relationship a collection (`Mapped[list["Profile"]]`, or drop `uselist=False`);
 - several, of which the relationship loads one on purpose ("the latest"): `viewonly=True` with an
   `order_by=` (the rule stays quiet on both).
@@ -324,6 +332,14 @@ Or keep it as it is with `# noqa: SQF014` on the reported line (the relationship
                     flag = keyword_flag(keywords_of(constraint.call), "unique")
                     if flag:
                         return True
+        for cls in owners:
+            for constraint in cls.constraints:
+                wider = (constraint.kind == "unique" or (constraint.kind == "index" and keyword_flag(
+                    keywords_of(constraint.call), "unique"))) and name in constraint.columns
+                if wider and len(constraint.columns) > 1:
+                    others = ", ".join(c for c in constraint.columns if c != name)
+                    return (f"{constraint.spelled}({', '.join(constraint.columns)}) makes it unique only together "
+                            f"with {others}: one row per {others} may be what is meant")
         tables = {cls.name for cls in owners}
         for index in project_indexes(context.picture, child.module):
             if index.table_or_class in tables and index.columns == [name]:
