@@ -204,11 +204,11 @@ Or keep it as it is with `# noqa: SQF014` on the reported line (the relationship
         keywords = {key: value for key, value in relationship.keywords.items()
                     if key in ("primaryjoin", "foreign_keys", "remote_side")}
         where = f"`{parent.name}.{name or '...'}` (backref of `{child.name}.{relationship.name}`, uselist=False)"
-        return self._judge(context, relationship, keywords, parent, child, where, backref=True)
+        return self._judge(context, relationship, keywords, parent, child, where, backref=True, scalar_name=name)
 
     # -- the key, and whether it is unique ------------------------------------------------------------------
     def _judge(self, context, relationship, keywords, parent: ModelClass, child: ModelClass, where: str,
-               backref: bool = False, anchored: bool = False):
+               backref: bool = False, anchored: bool = False, scalar_name: str | None = None):
         """The finding of a one-to-one from `parent` to `child` (None: not one, or unique already). `anchored`:
         the relationship is in another file, read only: only a fix is reported here, on the key."""
         if anchored:
@@ -244,7 +244,8 @@ Or keep it as it is with `# noqa: SQF014` on the reported line (the relationship
         label = where
         if len(keys) == 1 and self._uniqueness(context, child, *keys[0]) is True:
             return None  # unique already, whatever the join and the name say
-        selecting = _selecting_word(relationship.name) if not backref else None
+        selecting = _selecting_word(scalar_name if backref else relationship.name) if (
+            scalar_name or not backref) else None
         if selecting is not None:
             return self._reported(relationship, label, child, keys,
                                   f"its name says it picks one of several (`{selecting}`)")
