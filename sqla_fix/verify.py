@@ -7,8 +7,10 @@ lines and imported names, timestamp columns (filled in by `server_default`) in c
 `backref("x", cascade=...)`); and a default called once made a function (`default=f()` by `f` or
 `lambda: ...`, SQLModel's `Field(default=f())` by `Field(default_factory=f)`); and money taken out of
 floats (`Float`/`Double` by `Numeric(p, s)`, `float` by `Decimal` in an annotation, `x: Mapped[float]` given
-`= mapped_column(Numeric(p, s))`, `mapped_column(...)` given a leading `Numeric(p, s)`). Anything else means a
-bug of ours, and the file is not written.
+`= mapped_column(Numeric(p, s))`, `mapped_column(...)` given a leading `Numeric(p, s)`); and SQLAlchemy's
+documented naming convention given to a metadata (SQF013: `naming_convention={...}` added to a `MetaData(...)`,
+`metadata=MetaData(naming_convention={...})` to a factory, `metadata = MetaData(naming_convention={...})` in a
+base's body, in place of its `pass`). Anything else means a bug of ours, and the file is not written.
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ _TEXT_TYPES = {"String": "Text", "VARCHAR": "Text", "Unicode": "UnicodeText", "N
 _CALLED_ONCE = frozenset({"utcnow", "now", "today", "time", "time_ns", "uuid4", "uuid1"})
 # The float types whose money columns SQF008 makes Numeric(p, s).
 _FLOAT_TYPES = frozenset({"Float", "FLOAT", "Double", "DOUBLE", "DOUBLE_PRECISION", "REAL"})
+
+
+# The convention SQF013 writes, exactly (sqla_fix/rules/sqf013_naming_convention.py CONVENTION).
+_NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s", "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
 
 def unintended_change(old_source: str, new_source: str, old_tree: ast.Module | None = None) -> str | None:
@@ -71,13 +81,15 @@ class _Comparison:
         if where == "module.body":
             return isinstance(node, (ast.Import, ast.ImportFrom))
         if where == "class.body":  # a timestamp column, under the project's own name if it has one
+            if self.metadata_statement(node):  # SQF013
+                return True
             if isinstance(node, ast.AnnAssign):
                 return isinstance(node.target, ast.Name) and _filled_by_the_database(node.value)
             if isinstance(node, ast.Assign):
                 return all(isinstance(t, ast.Name) for t in node.targets) and _filled_by_the_database(node.value)
             return False
         if where == "call.keywords":
-            return isinstance(node, ast.keyword) and node.arg in ADDED_KEYWORDS
+            return isinstance(node, ast.keyword) and (node.arg in ADDED_KEYWORDS or self.convention_keyword(node))
         if where == "call.args":  # Table(..., Column("created_at", ...))
             return (
                 isinstance(node, ast.Call) and bool(node.args) and isinstance(node.args[0], ast.Constant)
@@ -120,6 +132,32 @@ class _Comparison:
                 and [k.arg for k in new.keywords] == ["cascade"]
             )
         return False
+
+    def convention(self, node: ast.AST | None) -> bool:
+        """The dict literal of SQLAlchemy's documented naming convention, exactly (SQF013)."""
+        if not isinstance(node, ast.Dict) or None in node.keys:
+            return False
+        try:
+            return ast.literal_eval(node) == _NAMING_CONVENTION
+        except ValueError:
+            return False
+
+    def convention_metadata(self, node: ast.AST | None) -> bool:
+        """`MetaData(naming_convention={...})` with nothing else (SQF013)."""
+        return (isinstance(node, ast.Call) and self.name(node.func) == "MetaData" and not node.args
+                and len(node.keywords) == 1 and node.keywords[0].arg == "naming_convention"
+                and self.convention(node.keywords[0].value))
+
+    def convention_keyword(self, node: ast.keyword) -> bool:
+        """`naming_convention={...}` (on a MetaData) or `metadata=MetaData(naming_convention={...})` (SQF013)."""
+        if node.arg == "naming_convention":
+            return self.convention(node.value)
+        return node.arg == "metadata" and self.convention_metadata(node.value)
+
+    def metadata_statement(self, node: ast.AST) -> bool:
+        """`metadata = MetaData(naming_convention={...})` in a base's body (SQF013)."""
+        return (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id == "metadata" and self.convention_metadata(node.value))
 
     def numeric(self, node: ast.AST) -> bool:
         """`Numeric(p, s)` with two integers, and nothing else (what SQF008 writes)."""
@@ -215,6 +253,8 @@ class _Comparison:
             if isinstance(old, ast.keyword) and isinstance(new, ast.keyword) and old.arg == new.arg and (
                 old.arg in ("default", "insert_default") and _fresh_mutable(old.value, new.value)):
                 return None  # default=[] -> default=list (SQF009)
+            if isinstance(old, ast.Pass) and self.metadata_statement(new):
+                return None  # SQF013: a base's `pass` made its metadata
             if type(old) is not type(new):
                 if self.replacement_is_ours(old, new):
                     return None
