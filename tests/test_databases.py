@@ -87,6 +87,19 @@ def _problems(server: str, engine: sa.Engine, kind: str, target: str, tables) ->
     if kind == "server-default":  # a raw INSERT without the column stores the server default (SQF009)
         problem = server_default_problem(engine, tables, target)
         return [problem] if problem else []
+    if kind in ("convention", "no-convention"):  # the metadata's own (SQF013)
+        problem = check(kind, target, None, tables, engine)
+        return [problem] if problem else []
+    if kind == "constraint-named":  # SQF013: the server's catalog has the convention's name
+        table_name, name = target.split("=", 1)
+        if server == "mariadb" and name.startswith("pk_"):
+            return []  # MariaDB names every primary key PRIMARY, whatever it is given
+        inspector = sa.inspect(engine)
+        names = [inspector.get_pk_constraint(table_name).get("name")]
+        names += [u["name"] for u in inspector.get_unique_constraints(table_name)]
+        names += [f["name"] for f in inspector.get_foreign_keys(table_name)]
+        names += [c["name"] for c in inspector.get_check_constraints(table_name)]
+        return [] if name in names else [f"{target}: not in the catalog of {server}: {names}"]
     table_name, column = target.rsplit(".", 1) if "." in target else (target, None)
     kind = SERVER_DIFFERENCES.get((server, kind, target), kind)
     with engine.connect() as conn:
