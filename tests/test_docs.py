@@ -290,7 +290,20 @@ TABLE_LOOK_ALIKE = ('events = Table("pages", Base.metadata, Column("id", Integer
                     '               Column("created", DateTime))\n')
 MIXIN = ("class Stamped:\n" + "".join(f"    {line}\n" for line in STAMPED))
 
+# SQF013 (the header's Base is given a convention of its own: the finding is that of `Model`)
+NO_CONVENTION = ("from sqlalchemy import CheckConstraint, MetaData\nBase.metadata.naming_convention = {}\n"
+                 "class Model(DeclarativeBase):\n    pass\n"
+                 'class C(Model):\n    __tablename__ = "c"\n    id = Column(Integer, primary_key=True)\n'
+                 '    n = Column(Integer, CheckConstraint("n > 0"))\n')
+
 DECISIONS = [
+    # SQF013: a naming convention on the metadata (any), in its MetaData(...) or set on it before the models
+    Decision("SQF013", NO_CONVENTION, NO_CONVENTION.replace(
+        "    pass\n", '    metadata = MetaData(naming_convention={"pk": "pk_%(table_name)s"})\n'),
+             "`naming_convention=`"),
+    Decision("SQF013", NO_CONVENTION, NO_CONVENTION.replace(
+        "class Model(DeclarativeBase):\n    pass\n",
+        'class Model(DeclarativeBase):\n    pass\nModel.metadata.naming_convention = {"pk": "pk_%(table_name)s"}\n')),
     # SQF008: Numeric and Decimal (SQLModel's max_digits/decimal_places), or an integer of cents
     Decision("SQF008", MONEY_SQLMODEL, "from decimal import Decimal\n" + MONEY_SQLMODEL.replace(
         "price: float", "price: Decimal = Field(max_digits=12, decimal_places=2)"),

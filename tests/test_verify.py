@@ -2,7 +2,11 @@
 
 import pytest
 
+from sqla_fix.rules.sqf013_naming_convention import CONVENTION
 from sqla_fix.verify import unintended_change
+
+NAMES = "{" + ", ".join(f"'{k}': '{v}'" for k, v in CONVENTION) + "}"  # SQF013's convention
+OTHER_NAMES = NAMES.replace("pk_%(table_name)s", "pk_%(table_name)s_x")
 
 
 @pytest.mark.parametrize(
@@ -26,10 +30,17 @@ from sqla_fix.verify import unintended_change
         ("class C:\n    fee: Mapped[float] = mapped_column(default=1)\n",
          "class C:\n    fee: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=1)\n"),
         ("x = sa.Column(sa.Double())\n", "x = sa.Column(sa.Numeric(19, 4))\n"),
+        ("m = MetaData(schema='a')\n", f"m = MetaData(schema='a', naming_convention={NAMES})\n"),
+        ("B = declarative_base()\n", f"B = declarative_base(metadata=MetaData(naming_convention={NAMES}))\n"),
+        ("class B(DeclarativeBase):\n    pass\n",
+         f"class B(DeclarativeBase):\n    metadata = MetaData(naming_convention={NAMES})\n"),
+        ("class B(DeclarativeBase):\n    'Doc.'\n",
+         f"class B(DeclarativeBase):\n    'Doc.'\n    metadata = MetaData(naming_convention={NAMES})\n"),
     ],
     ids=["keywords", "aliased-string", "sa-string", "backref", "class-columns", "table-columns", "sqlmodel-sa-column",
          "sqlmodel-field", "sqlmodel-default", "import", "money-typed", "money-bare-mapped", "money-mapped-column",
-         "money-sa-double"],
+         "money-sa-double", "convention-keyword", "convention-factory", "convention-for-pass",
+         "convention-in-body"],
 )
 def test_our_edits_pass(old, new):
     assert unintended_change(old, new) is None
@@ -52,10 +63,17 @@ def test_our_edits_pass(old, new):
         ("x: Optional[float] = 1.0\n", "x: Optional[Decimal] = 1.0\n", "'float' became 'Decimal'"),
         ("x = f(float)\n", "x = f(Decimal)\n", "'float' became 'Decimal'"),
         ("c = mapped_column(default=1)\n", "c = mapped_column(Numeric(12, 2), default=2)\n", "unexpected addition"),
+        ("m = MetaData()\n", f"m = MetaData(naming_convention={OTHER_NAMES})\n", "unexpected addition"),
+        ("B = f()\n", f"B = f(metadata=MetaData(schema='x', naming_convention={NAMES}))\n", "unexpected addition"),
+        ("class B:\n    pass\n", f"class B:\n    registry = MetaData(naming_convention={NAMES})\n", "became"),
+        ("class B:\n    x = 1\n", f"class B:\n    x = 1\n    metadata = MetaData(naming_convention={OTHER_NAMES})\n",
+         "unexpected addition"),
     ],
     ids=["changed-name", "other-keyword", "other-statement", "removed-statement", "not-sqlalchemy-string",
          "repeated-keyword", "changed-default", "column-not-filled-by-the-database", "float-configured",
-         "not-a-float", "float-outside-mapped", "optional-outside-mapped", "float-outside-annotation", "money-default-changed"],
+         "not-a-float", "float-outside-mapped", "optional-outside-mapped", "float-outside-annotation", "money-default-changed",
+         "convention-not-the-documented-one", "convention-metadata-with-more", "convention-other-attribute",
+         "convention-other-in-body"],
 )
 def test_anything_else_is_caught(old, new, problem):
     assert problem in unintended_change(old, new)

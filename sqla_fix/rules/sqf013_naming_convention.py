@@ -7,15 +7,15 @@ MariaDB 10.11 here gave ``sqf013_parent_code_key`` and ``code`` for one ``unique
 and ``PRIMARY`` for one primary key (SQLAlchemy 2.1.9). A migration that drops or alters such a constraint
 must name it, and Alembic cannot: ``op.drop_constraint(None, ...)`` has no name to emit, and a name guessed
 for one database is wrong on the other. SQLAlchemy's documentation ("Configuring Constraint Naming
-Conventions") recommends::
+Conventions") recommends ``{"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+"ck": "ck_%(table_name)s_%(constraint_name)s", "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+"pk": "pk_%(table_name)s"}``. The rule is off by default (a one-time decision for a whole project, whose fix
+is never safe): select it with ``extend-select = ["SQF013"]``.
 
-    {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
-     "ck": "ck_%(table_name)s_%(constraint_name)s",
-     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s"}
-
-With it, the same tables were created on both servers as ``pk_sqf013_child``, ``uq_sqf013_parent_code``,
-``fk_sqf013_child_parent_id_sqf013_parent`` and ``ck_sqf013_child_n_positive``; a name longer than the
-server's limit was cut by SQLAlchemy with a hash (``..._parent_id_wi_d8d1``, 63 characters on PostgreSQL).
+With it, the same tables were created on both servers as ``uq_sqf013_parent_code``,
+``fk_sqf013_child_parent_id_sqf013_parent`` and ``ck_sqf013_child_n_positive``, and ``pk_sqf013_child`` on
+PostgreSQL (MariaDB names every primary key ``PRIMARY``); a name longer than PostgreSQL's 63 characters was
+cut by SQLAlchemy with a hash (``..._parent_id_wi_d8d1``).
 ``ix`` is SQLAlchemy's default name for an unnamed ``Index`` already: index names do not change.
 
 The fix (unsafe, and only with ``--unsafe-fixes``) writes that convention where the metadata is made, in
@@ -39,18 +39,26 @@ A CHECK constraint named by the user (``name="n_positive"``) is created as ``ck_
 
 Reported, not fixed:
 
-- a project with any CHECK constraint (``CheckConstraint``, ``create_constraint=True``): the ``ck`` entry
-  takes ``%(constraint_name)s``, and an unnamed check then makes ``create_all`` raise ``InvalidRequestError:
-  Naming convention including %(constraint_name)s token requires that constraint is explicitly named``
-  (observed on SQLite and PostgreSQL for ``CheckConstraint("x > 0")``, and on SQLite for
-  ``Boolean(create_constraint=True)``, which PostgreSQL's native boolean does not need); a named one is
-  renamed in new databases. Every table of the project is looked at, as a base is shared by models in
-  many files;
+- a project with any CHECK constraint (``CheckConstraint``, ``create_constraint=True``, anywhere in the text
+  of its Python files, read by the run or not: a pre-commit run names one file): the ``ck`` entry takes
+  ``%(constraint_name)s``, and an unnamed check then raises ``InvalidRequestError: Naming convention
+  including %(constraint_name)s token requires that constraint is explicitly named`` where its table is
+  declared, so the models no longer import (``CheckConstraint("n > 0")``, observed); an unnamed
+  ``Boolean(create_constraint=True)`` raised it at CREATE TABLE on MariaDB and SQLite (PostgreSQL's
+  native boolean makes no CHECK); and a named check is renamed in new databases. Leaving ``ck`` out
+  would make the fix certain there, but then a tool writes a convention that differs from the documented
+  one, silently: the user decides;
 - a table with two unnamed unique constraints led by the same column (``unique=True`` on ``s`` and
   ``UniqueConstraint("s", "n")``): ``uq_%(table_name)s_%(column_0_name)s`` gives both one name, and
-  PostgreSQL refused the second (``relation "uq_sqf013_dup_s" already exists``);
-- a project with a table whose definition cannot be read whole (a base sqla-fix cannot see, a computed
-  ``__table_args__``): its constraints are not known;
+  PostgreSQL refused the second (``relation "uq_sqf013_dup_s" already exists``), MariaDB too
+  (``Duplicate key name``);
+- a table of the metadata whose definition cannot be read whole (a base sqla-fix cannot see, a computed
+  ``__table_args__``): its constraints are not known. The tables of a ``DeclarativeBase`` subclass are the
+  classes that inherit it; for the other metadatas (``declarative_base()``, ``MetaData()``, Flask) every
+  table of the project not under such a base is looked at;
+
+All these facts are asserted by tests/test_databases.py (``test_naming_convention_*``) on both servers;
+the Alembic observation was made once, in a scratch environment (Alembic is not a dependency).
 - ``MetaData(**options)``, ``declarative_base(**options)``, ``SQLAlchemy(**options)``: what they are given is
   not known; a ``registry`` given to a base's body; Flask-SQLAlchemy's ``model_class=`` that is not a base
   of the project; a ``DeclarativeBase`` whose body starts with a function;
@@ -162,8 +170,9 @@ Off by default: select it with `extend-select = ["SQF013"]`. Say how the project
                 continue
             fix = make()
             if fix is None:
-                yield Finding(self.code, node, (f"{label}; not fixed: the fix cannot be written in this file's names; "
-                                                f"{_DECIDE}"))
+                yield Finding(self.code, node, (f"{label}; not fixed: the fix cannot be written here (`MetaData` "
+                                                f"means something else, or the base's body is on its class line or "
+                                                f"starts with a function); {_DECIDE}"))
                 continue
             yield Finding(self.code, node, (
                 f"{label}; adding SQLAlchemy's documented convention names the constraints created from now on "
@@ -244,6 +253,9 @@ Off by default: select it with `extend-select = ["SQF013"]`. Say how the project
                     return self._metadata_call(context, statement, value, where)
                 return None  # metadata made elsewhere
             if "registry" in names:
+                value = statement.value
+                if isinstance(value, ast.Call) and any(k.arg == "metadata" for k in value.keywords):
+                    return None  # the registry's metadata is made elsewhere: its own finding is there
                 return model.node, where, "its metadata comes from the registry given to its body"
         return model.node, where, lambda: self._body_fix(context, model)
 
@@ -343,8 +355,7 @@ Off by default: select it with `extend-select = ["SQF013"]`. Say how the project
                     roots = [c for c in context.picture.chain(owner) if c.kind is ClassKind.ROOT]
                     if (root is not None and root not in roots) or (root is None and roots):
                         continue  # a table of another metadata
-                elif root is not None:
-                    continue  # a Table(...) names its metadata: not a base's, as far as can be seen
+                # a Table(...) may be given any metadata (`Base.metadata`): every one is looked at
                 unknown = unknown_definition(context.picture, owner)
                 if unknown and "which no class of this project maps" not in unknown:
                     return f"the constraints of `{owner.name}` ({module.path.name}) are not known: {unknown}"
