@@ -48,6 +48,11 @@ Reported, not fixed:
   native boolean makes no CHECK); and a named check is renamed in new databases. Leaving ``ck`` out
   would make the fix certain there, but then a tool writes a convention that differs from the documented
   one, silently: the user decides;
+- a project with ``Boolean`` or ``Enum`` columns where nothing says it runs SQLAlchemy 1.4 or later (no
+  2.0-style API in its code, no ``sqlalchemy>=1.4`` in its pyproject.toml, setup.cfg, setup.py or
+  requirements): with SQLAlchemy 1.3.24 (a scratch environment, SQLite) a plain ``Boolean`` and a plain
+  ``Enum("a", "b")`` under the convention raised the same ``InvalidRequestError``, as 1.3 gives them an
+  unnamed CHECK by default; 1.4 made that ``create_constraint=False``;
 - a table with two unnamed unique constraints led by the same column (``unique=True`` on ``s`` and
   ``UniqueConstraint("s", "n")``): ``uq_%(table_name)s_%(column_0_name)s`` gives both one name, and
   PostgreSQL refused the second (``relation "uq_sqf013_dup_s" already exists``), MariaDB too
@@ -347,6 +352,9 @@ Off by default: select it with `extend-select = ["SQF013"]`. Say how the project
         if check:
             return (f"the project declares a CHECK constraint ({check}): the `ck` entry's %(constraint_name)s "
                     "makes create_all raise for an unnamed one and renames a named one")
+        old_types = _needs_modern_sqlalchemy(context)
+        if old_types:
+            return old_types
         for module in modules:
             for owner in [*module.classes.values(), *module.tables.values()]:
                 if isinstance(owner, ModelClass):
@@ -399,14 +407,13 @@ def _unique_clash(context: RuleContext, owner) -> str | None:
     return None
 
 
-def _project_check(context: RuleContext) -> str | None:
-    """Where the project first makes a CHECK constraint (`file:line`), in the text of every Python file of
-    the project, read or not by this run (a pre-commit run names one file; the models may be anywhere), or
-    None. Computed once per run and project."""
+def _project_texts(context: RuleContext) -> dict:
+    """The text of every Python file of the project, read or not by this run (a pre-commit run names one
+    file; the models may be anywhere), by path; computed once per run and project."""
     from ..discover import SKIPPED_DIRECTORIES
     from ..migrations import in_versions_directory
 
-    cache = context.picture.__dict__.setdefault("_sqf013_checks", {})
+    cache = context.picture.__dict__.setdefault("_sqf013_texts", {})
     root = context.facts.root
     key = root if root is not None else context.facts.path
     if key not in cache:
@@ -423,16 +430,52 @@ def _project_check(context: RuleContext) -> str | None:
                     texts[path] = path.read_text(encoding="utf-8", errors="replace")
                 except OSError:
                     continue
-        found = None
-        for path in sorted(texts):
-            match = _CHECK_MAKERS.search(texts[path])
-            if match:
-                line = texts[path].count("\n", 0, match.start()) + 1
-                where = path.relative_to(root) if root is not None and path.is_relative_to(root) else path.name
-                found = f"{where}:{line}"
-                break
-        cache[key] = found
+        cache[key] = texts
     return cache[key]
+
+
+def _project_check(context: RuleContext) -> str | None:
+    """Where the project first makes a CHECK constraint (`file:line`), or None."""
+    texts = _project_texts(context)
+    root = context.facts.root
+    for path in sorted(texts):
+        match = _CHECK_MAKERS.search(texts[path])
+        if match:
+            line = texts[path].count("\n", 0, match.start()) + 1
+            where = path.relative_to(root) if root is not None and path.is_relative_to(root) else path.name
+            return f"{where}:{line}"
+    return None
+
+
+# SQLAlchemy 1.4 and later: Boolean and Enum make no CHECK unless asked (`create_constraint=True`); on 1.3 an
+# unnamed Boolean or Enum made create_all raise under the `ck` entry (observed with 1.3.24 on SQLite).
+_SCHEMA_TYPES = re.compile(r"\b(Boolean|Enum)\b")
+_MODERN_API = re.compile(
+    r"\b(DeclarativeBase|DeclarativeBaseNoMeta|MappedAsDataclass|mapped_column|Mapped\[)"
+    r"|from\s+sqlalchemy\.orm\s+import\s+[^\n]*\b(declarative_base|registry)\b")
+_REQUIREMENT = re.compile(r"sqlalchemy\s*(?:\[[^\]]*\])?\s*(?:>=|==|~=|>|\^)\s*(\d+)\.(\d+)", re.IGNORECASE)
+_REQUIREMENT_FILES = ("pyproject.toml", "setup.cfg", "setup.py", "requirements.txt", "requirements.in")
+
+
+def _needs_modern_sqlalchemy(context: RuleContext) -> str | None:
+    """Why the `ck` entry could break Boolean or Enum columns (an SQLAlchemy older than 1.4 is not ruled
+    out, and the project has such columns), or None."""
+    texts = _project_texts(context)
+    uses = next((path for path in sorted(texts) if _SCHEMA_TYPES.search(texts[path])), None)
+    if uses is None or any(_MODERN_API.search(text) for text in texts.values()):
+        return None
+    root = context.facts.root
+    for name in _REQUIREMENT_FILES if root is not None else ():
+        try:
+            text = (root / name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for match in _REQUIREMENT.finditer(text):
+            if (int(match.group(1)), int(match.group(2))) >= (1, 4):
+                return None
+    return (f"nothing in the project says it runs SQLAlchemy 1.4 or later, and it has Boolean or Enum columns "
+            f"({uses.name}): before 1.4 they make unnamed CHECK constraints, which the `ck` entry's "
+            "%(constraint_name)s cannot name (create_all raises)")
 
 
 def _project_marker(directory) -> bool:
