@@ -411,7 +411,7 @@ def _project_texts(context: RuleContext) -> dict:
     """The text of every Python file of the project, read or not by this run (a pre-commit run names one
     file; the models may be anywhere), by path; computed once per run and project."""
     from ..discover import SKIPPED_DIRECTORIES
-    from ..migrations import in_versions_directory
+    from ..migrations import imports_alembic, in_versions_directory
 
     cache = context.picture.__dict__.setdefault("_sqf013_texts", {})
     root = context.facts.root
@@ -427,9 +427,11 @@ def _project_texts(context: RuleContext) -> dict:
                 if any(_project_marker(root.joinpath(*parts[:n])) for n in range(1, len(parts))):
                     continue  # a project of its own inside this one
                 try:
-                    texts[path] = path.read_text(encoding="utf-8", errors="replace")
+                    text = path.read_text(encoding="utf-8", errors="replace")
                 except OSError:
                     continue
+                if not imports_alembic(text.encode("utf-8", errors="replace")):  # a migration: not the models'
+                    texts[path] = text
         cache[key] = texts
     return cache[key]
 
@@ -449,7 +451,11 @@ def _project_check(context: RuleContext) -> str | None:
 
 # SQLAlchemy 1.4 and later: Boolean and Enum make no CHECK unless asked (`create_constraint=True`); on 1.3 an
 # unnamed Boolean or Enum made create_all raise under the `ck` entry (observed with 1.3.24 on SQLite).
-_SCHEMA_TYPES = re.compile(r"\b(Boolean|Enum)\b")
+# SQLAlchemy's Boolean or Enum written in the text (`sa.Boolean`, `db.Enum(...)`, imported from sqlalchemy):
+# a column a helper builds is not in the picture (Python's own `enum.Enum` is not these)
+_SCHEMA_TYPES = re.compile(r"\b(?:sa|sqlalchemy|db|types|sqltypes|sqlalchemy\.types)\.(?:Boolean|Enum)\b")
+_SQLALCHEMY_IMPORT = re.compile(r"from\s+sqlalchemy[\w.]*\s+import\s+(\([^)]*\)|[^\n]*)")
+_SCHEMA_TYPE_NAMES = frozenset({"sa.Boolean", "sa.BOOLEAN", "sa.Enum"})
 _MODERN_API = re.compile(
     r"\b(DeclarativeBase|DeclarativeBaseNoMeta|MappedAsDataclass|mapped_column|Mapped\[)"
     r"|from\s+sqlalchemy\.orm\s+import\s+[^\n]*\b(declarative_base|registry)\b")
@@ -461,13 +467,19 @@ def _needs_modern_sqlalchemy(context: RuleContext) -> str | None:
     """Why the `ck` entry could break Boolean or Enum columns (an SQLAlchemy older than 1.4 is not ruled
     out, and the project has such columns), or None."""
     texts = _project_texts(context)
-    uses = next((path for path in sorted(texts) if _SCHEMA_TYPES.search(texts[path])), None)
+    uses = next((path for path in sorted(texts) if _schema_types_in(texts[path])), None)
+    root = context.facts.root
+    if uses is None:
+        uses = next((m.path for m in context.picture.modules if m is context.facts or (root is not None and m.root == root)
+                     for owner in [*m.classes.values(), *m.tables.values()] for column in owner.columns.values()
+                     if column.type_name in _SCHEMA_TYPE_NAMES), None)
     if uses is None or any(_MODERN_API.search(text) for text in texts.values()):
         return None
-    root = context.facts.root
-    for name in _REQUIREMENT_FILES if root is not None else ():
+    requirements = [root / name for name in _REQUIREMENT_FILES] if root is not None else []
+    requirements += sorted(root.glob("*.dist-info/METADATA")) if root is not None else []  # an installed wheel
+    for path in requirements:
         try:
-            text = (root / name).read_text(encoding="utf-8", errors="replace")
+            text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
         for match in _REQUIREMENT.finditer(text):
@@ -476,6 +488,12 @@ def _needs_modern_sqlalchemy(context: RuleContext) -> str | None:
     return (f"nothing in the project says it runs SQLAlchemy 1.4 or later, and it has Boolean or Enum columns "
             f"({uses.name}): before 1.4 they make unnamed CHECK constraints, which the `ck` entry's "
             "%(constraint_name)s cannot name (create_all raises)")
+
+
+def _schema_types_in(text: str) -> bool:
+    if _SCHEMA_TYPES.search(text):
+        return True
+    return any(re.search(r"\b(Boolean|Enum)\b", match.group(1)) for match in _SQLALCHEMY_IMPORT.finditer(text))
 
 
 def _project_marker(directory) -> bool:
