@@ -67,10 +67,11 @@ the Alembic observation was made once, in a scratch environment (Alembic is not 
 - ``MetaData(**options)``, ``declarative_base(**options)``, ``SQLAlchemy(**options)``: what they are given is
   not known; a ``registry`` given to a base's body; Flask-SQLAlchemy's ``model_class=`` that is not a base
   of the project; a ``DeclarativeBase`` whose body starts with a function;
-- SQLModel: its ``SQLModel.metadata`` is one global object; setting
+- SQLModel (quiet where it is set): its ``SQLModel.metadata`` is one global object; setting
   ``SQLModel.metadata.naming_convention = {...}`` before the models are defined is the user's call.
 
-Quiet: a metadata given any ``naming_convention=``, a base whose metadata is passed in or assigned
+Quiet: a ``registry()`` whose metadata the project declares no table in (trove maps its classes with
+``map_imperatively`` to Tables reflected into another ``MetaData``), a metadata given any ``naming_convention=``, a base whose metadata is passed in or assigned
 (``metadata = shared_metadata``), a base from an installed library, and a project that sets
 ``<something>.naming_convention = ...`` (``Base.metadata.naming_convention = NAMES``) anywhere.
 """
@@ -138,7 +139,9 @@ Off by default: select it with `extend-select = ["SQF013"]`. Say how the project
               "class Model(DeclarativeBase):\n"
               "    metadata = MetaData(naming_convention={\"pk\": \"pk_%(table_name)s\"})\n"
               "shared = MetaData(naming_convention={})\n"
-              "class Other(DeclarativeBase):\n    metadata = shared\n"),
+              "class Other(DeclarativeBase):\n    metadata = shared\n"
+              "from sqlalchemy.orm import registry\n"
+              "mapper_registry = registry()  # maps only Tables of other metadatas (map_imperatively)\n"),
         Invalid("from sqlalchemy import MetaData\nBase.metadata.naming_convention = {}\n"
                 "class Model(DeclarativeBase):\n    pass\n",
                 "from sqlalchemy import MetaData\nBase.metadata.naming_convention = {}\n"
@@ -232,6 +235,8 @@ Off by default: select it with `extend-select = ["SQF013"]`. Say how the project
             if isinstance(given, ast.Call) and context.resolver.call_name(given) == "sa.MetaData":
                 return self._metadata_call(context, statement, given, f"the MetaData of `{where}`")
             return None  # a metadata made elsewhere: its own finding is there
+        if called == "sa.registry" and not _registry_declares(context, _bound_name(statement)):
+            return None  # it maps classes to Tables of other metadatas (map_imperatively): its own holds none
         if None in keywords or any(isinstance(a, ast.Starred) for a in call.args):
             return statement, f"`{where}`", "its arguments include **kwargs that sqla-fix cannot read"
         if called in ("sa.declarative_base", "sa.orm.declarative_base") and len(call.args) > 0:
@@ -488,6 +493,16 @@ def _needs_modern_sqlalchemy(context: RuleContext) -> str | None:
     return (f"nothing in the project says it runs SQLAlchemy 1.4 or later, and it has Boolean or Enum columns "
             f"({uses.name}): before 1.4 they make unnamed CHECK constraints, which the `ck` entry's "
             "%(constraint_name)s cannot name (create_all raises)")
+
+
+def _registry_declares(context: RuleContext, name: str | None) -> bool:
+    """Does the project declare tables in the metadata of the registry bound to `name` (a base it generates,
+    classes it maps declaratively, Tables given its `.metadata`, a base's `registry = name`)?"""
+    if name is None:
+        return True  # not known: reported
+    uses = re.compile(rf"\b{re.escape(name)}\.(?:generate_base|mapped|mapped_as_dataclass|as_declarative_base|metadata)\b"
+                      rf"|\bregistry\s*=\s*{re.escape(name)}\b")
+    return any(uses.search(text) for text in _project_texts(context).values())
 
 
 def _schema_types_in(text: str) -> bool:
