@@ -132,6 +132,8 @@ class ModuleCollector:
 
     def _collect_module_assignment(self, name: str, value, statement) -> None:
         kind = assignment_kind(self.resolver, value)
+        if kind in ("flask", "root", "root-open") or self.resolver.call_name(value) in ("sa.MetaData", "sa.registry"):
+            self.facts.makes_metadata = True
         if kind == "flask":
             self.resolver.flask_handles.add(name)
         elif kind in ("root", "root-open"):

@@ -188,7 +188,8 @@ def _run(paths: list[Path], config: Config, fixing: bool, progress=None, edits: 
 
 
 def _declares_models(facts) -> bool:
-    return bool(facts.tables) or any(model.kind is not ClassKind.OTHER for model in facts.classes.values())
+    return (bool(facts.tables) or facts.makes_metadata
+            or any(model.kind is not ClassKind.OTHER for model in facts.classes.values()))
 
 
 def _usage_cache(root: Path, config: Config) -> FileCache | None:

@@ -97,6 +97,7 @@ _KINDS: dict[type, tuple[type, ...]] = {
     ast.AnnAssign: (cst.AnnAssign,),
     ast.Assign: (cst.Assign,),
     ast.Expr: (cst.Expr,),
+    ast.Pass: (cst.Pass,),
     ast.BinOp: (cst.BinaryOperation,),
     ast.UnaryOp: (cst.UnaryOperation,),
 }

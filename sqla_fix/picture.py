@@ -191,6 +191,9 @@ class ModuleFacts:
     external_bases: set[str] = field(default_factory=set)  # dotted names of bases from outside the project
     # (class, table variable) of `map_imperatively(Tag, tag_table)` calls: the class that maps a Table
     imperative_mappings: list[tuple[str, str]] = field(default_factory=list)
+    # a module-level MetaData(), registry(), declarative_base() or SQLAlchemy(): decided even without models
+    # (SQF013 reports a metadata where it is made, often a `db.py` of its own)
+    makes_metadata: bool = False
 
     def mapped_classes(self):
         return [c for c in self.classes.values() if c.kind is ClassKind.MAPPED]

@@ -7,8 +7,10 @@ lines and imported names, timestamp columns (filled in by `server_default`) in c
 `backref("x", cascade=...)`), `unique=True` on a column holding a foreign key (SQF014); and a default called once made a function (`default=f()` by `f` or
 `lambda: ...`, SQLModel's `Field(default=f())` by `Field(default_factory=f)`); and money taken out of
 floats (`Float`/`Double` by `Numeric(p, s)`, `float` by `Decimal` in an annotation, `x: Mapped[float]` given
-`= mapped_column(Numeric(p, s))`, `mapped_column(...)` given a leading `Numeric(p, s)`). Anything else means a
-bug of ours, and the file is not written.
+`= mapped_column(Numeric(p, s))`, `mapped_column(...)` given a leading `Numeric(p, s)`); and SQLAlchemy's
+documented naming convention given to a metadata (SQF013: `naming_convention={...}` added to a `MetaData(...)`,
+`metadata=MetaData(naming_convention={...})` to a factory, `metadata = MetaData(naming_convention={...})` in a
+base's body, in place of its `pass`). Anything else means a bug of ours, and the file is not written.
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ _TEXT_TYPES = {"String": "Text", "VARCHAR": "Text", "Unicode": "UnicodeText", "N
 _CALLED_ONCE = frozenset({"utcnow", "now", "today", "time", "time_ns", "uuid4", "uuid1"})
 # The float types whose money columns SQF008 makes Numeric(p, s).
 _FLOAT_TYPES = frozenset({"Float", "FLOAT", "Double", "DOUBLE", "DOUBLE_PRECISION", "REAL"})
+
+
+# The convention SQF013 writes, exactly (sqla_fix/rules/sqf013_naming_convention.py CONVENTION).
+_NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s", "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
 
 def unintended_change(old_source: str, new_source: str, old_tree: ast.Module | None = None) -> str | None:
@@ -72,6 +82,8 @@ class _Comparison:
         if where == "module.body":
             return isinstance(node, (ast.Import, ast.ImportFrom))
         if where == "class.body":  # a timestamp column, under the project's own name if it has one
+            if self.metadata_statement(node):  # SQF013
+                return True
             if isinstance(node, ast.AnnAssign):
                 return isinstance(node.target, ast.Name) and _filled_by_the_database(node.value)
             if isinstance(node, ast.Assign):
@@ -80,7 +92,7 @@ class _Comparison:
         if where == "call.keywords":
             if isinstance(node, ast.keyword) and node.arg == "unique":  # SQF014: a one-to-one's key
                 return self.unique_key(node)
-            return isinstance(node, ast.keyword) and node.arg in ADDED_KEYWORDS
+            return isinstance(node, ast.keyword) and (node.arg in ADDED_KEYWORDS or self.convention_keyword(node))
         if where == "call.args":  # Table(..., Column("created_at", ...))
             return (
                 isinstance(node, ast.Call) and bool(node.args) and isinstance(node.args[0], ast.Constant)
@@ -134,6 +146,31 @@ class _Comparison:
             return False
         return any(isinstance(a, ast.Call) and self.name(a.func) == "ForeignKey" for a in call.args) or any(
             k.arg == "foreign_key" for k in call.keywords)
+    def convention(self, node: ast.AST | None) -> bool:
+        """The dict literal of SQLAlchemy's documented naming convention, exactly (SQF013)."""
+        if not isinstance(node, ast.Dict) or None in node.keys:
+            return False
+        try:
+            return ast.literal_eval(node) == _NAMING_CONVENTION
+        except ValueError:
+            return False
+
+    def convention_metadata(self, node: ast.AST | None) -> bool:
+        """`MetaData(naming_convention={...})` with nothing else (SQF013)."""
+        return (isinstance(node, ast.Call) and self.name(node.func) == "MetaData" and not node.args
+                and len(node.keywords) == 1 and node.keywords[0].arg == "naming_convention"
+                and self.convention(node.keywords[0].value))
+
+    def convention_keyword(self, node: ast.keyword) -> bool:
+        """`naming_convention={...}` (on a MetaData) or `metadata=MetaData(naming_convention={...})` (SQF013)."""
+        if node.arg == "naming_convention":
+            return self.convention(node.value)
+        return node.arg == "metadata" and self.convention_metadata(node.value)
+
+    def metadata_statement(self, node: ast.AST) -> bool:
+        """`metadata = MetaData(naming_convention={...})` in a base's body (SQF013)."""
+        return (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id == "metadata" and self.convention_metadata(node.value))
 
     def numeric(self, node: ast.AST) -> bool:
         """`Numeric(p, s)` with two integers, and nothing else (what SQF008 writes)."""
@@ -229,6 +266,8 @@ class _Comparison:
             if isinstance(old, ast.keyword) and isinstance(new, ast.keyword) and old.arg == new.arg and (
                 old.arg in ("default", "insert_default") and _fresh_mutable(old.value, new.value)):
                 return None  # default=[] -> default=list (SQF009)
+            if isinstance(old, ast.Pass) and self.metadata_statement(new):
+                return None  # SQF013: a base's `pass` made its metadata
             if type(old) is not type(new):
                 if self.replacement_is_ours(old, new):
                     return None

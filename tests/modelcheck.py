@@ -10,6 +10,7 @@ The assertions of the semantic tests are read from the fixtures themselves, from
     # expect: insertable tasks:case_id=1,title=x   (a row the naive fix would make impossible)
     # expect: numeric orders.total; float places.latitude   (money exact, measures left as floats)
     # expect: unique profiles.user_id; not-unique votes.user_id   (one child per parent, or several: SQF014)
+    # expect: convention users; no-convention notes; constraint-named users=uq_users_email   (SQF013)
 
 so that each fixture says, next to its models, what the fixed schema must be.
 """
@@ -180,6 +181,22 @@ def check(kind: str, target: str, module, tables, engine) -> str | None:
         table, name = target.rsplit(".", 1)
         if (name in tables[table].c) != (kind == "column"):
             return f"{target}: expected {kind}"
+    elif kind in ("convention", "no-convention"):  # SQF013: SQLAlchemy's documented naming convention
+        from sqla_fix.rules.sqf013_naming_convention import CONVENTION
+
+        convention = dict(tables[target].metadata.naming_convention)
+        has = all(convention.get(key) == value for key, value in CONVENTION)
+        if has != (kind == "convention"):
+            return f"{target}: expected {kind}, metadata has {convention}"
+    elif kind == "constraint-named":  # `users=uq_users_email`: the created table has a constraint so named
+        table, name = target.split("=", 1)
+        inspector = sa.inspect(engine)
+        names = [inspector.get_pk_constraint(table).get("name")]
+        names += [u["name"] for u in inspector.get_unique_constraints(table)]
+        names += [f["name"] for f in inspector.get_foreign_keys(table)]
+        names += [c["name"] for c in inspector.get_check_constraints(table)]
+        if name not in names:
+            return f"{target}: no constraint so named, the catalog has {names}"
     elif kind == "insertable":  # `insertable tasks:case_id=1,title=x`: such a row can be saved
         table, _, assignments = target.partition(":")
         values = dict(item.split("=", 1) for item in assignments.split(",") if item)

@@ -89,6 +89,19 @@ def _problems(server: str, engine: sa.Engine, kind: str, target: str, tables) ->
     if kind == "server-default":  # a raw INSERT without the column stores the server default (SQF009)
         problem = server_default_problem(engine, tables, target)
         return [problem] if problem else []
+    if kind in ("convention", "no-convention"):  # the metadata's own (SQF013)
+        problem = check(kind, target, None, tables, engine)
+        return [problem] if problem else []
+    if kind == "constraint-named":  # SQF013: the server's catalog has the convention's name
+        table_name, name = target.split("=", 1)
+        if server == "mariadb" and name.startswith("pk_"):
+            return []  # MariaDB names every primary key PRIMARY, whatever it is given
+        inspector = sa.inspect(engine)
+        names = [inspector.get_pk_constraint(table_name).get("name")]
+        names += [u["name"] for u in inspector.get_unique_constraints(table_name)]
+        names += [f["name"] for f in inspector.get_foreign_keys(table_name)]
+        names += [c["name"] for c in inspector.get_check_constraints(table_name)]
+        return [] if name in names else [f"{target}: not in the catalog of {server}: {names}"]
     table_name, column = target.rsplit(".", 1) if "." in target else (target, None)
     kind = SERVER_DIFFERENCES.get((server, kind, target), kind)
     if kind in ("unique", "not-unique"):  # SQF014: a second child of one parent refused (23505, 1062), or not
@@ -455,3 +468,81 @@ def test_observations_table_is_current():
 if __name__ == "__main__":
     OBSERVATIONS.write_text(render_observations(), encoding="utf-8")
     print(f"wrote {OBSERVATIONS}")
+
+
+# ---------------------------------------------------------------- 3. SQF013's naming convention
+
+
+def _convention_tables(metadata: sa.MetaData) -> None:
+    sa.Table("sqf013_parent", metadata, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("code", sa.String(20), unique=True))
+    sa.Table("sqf013_child", metadata, sa.Column("id", sa.Integer, primary_key=True),
+             sa.Column("parent_id", sa.ForeignKey("sqf013_parent.id"), index=True),
+             sa.Column("n", sa.Integer), sa.CheckConstraint("n > 0", name="n_positive"))
+
+
+def _constraint_names(engine: sa.Engine, table: str) -> dict[str, list]:
+    inspector = sa.inspect(engine)
+    return {"pk": [inspector.get_pk_constraint(table)["name"]],
+            "uq": [u["name"] for u in inspector.get_unique_constraints(table)],
+            "fk": [f["name"] for f in inspector.get_foreign_keys(table)],
+            "ck": [c["name"] for c in inspector.get_check_constraints(table)]}
+
+
+# What each server names the constraints it is given unnamed, and what the convention makes of them.
+UNNAMED = {
+    "postgresql": ({"pk": ["sqf013_parent_pkey"], "uq": ["sqf013_parent_code_key"], "fk": [], "ck": []},
+                   {"pk": ["sqf013_child_pkey"], "uq": [], "fk": ["sqf013_child_parent_id_fkey"], "ck": ["n_positive"]}),
+    "mariadb": ({"pk": [None], "uq": ["code"], "fk": [], "ck": []},  # every primary key is PRIMARY there
+                {"pk": [None], "uq": [], "fk": ["sqf013_child_ibfk_1"], "ck": ["n_positive"]}),
+}
+
+
+@pytest.mark.database
+def test_naming_convention_names_on_server(server: str):
+    """SQF013's rationale: without a convention each server names the constraints its own way; with
+    SQLAlchemy's documented one both have the same names (a named CHECK gets the ck_<table>_ prefix)."""
+    from sqla_fix.rules.sqf013_naming_convention import CONVENTION
+
+    with scratch(server) as engine:
+        plain = sa.MetaData()
+        _convention_tables(plain)
+        plain.create_all(engine)
+        assert (_constraint_names(engine, "sqf013_parent"), _constraint_names(engine, "sqf013_child")) == UNNAMED[server]
+        plain.drop_all(engine)
+        named = sa.MetaData(naming_convention=dict(CONVENTION))
+        _convention_tables(named)
+        named.create_all(engine)
+        primary = [None] if server == "mariadb" else ["pk_sqf013_child"]
+        assert _constraint_names(engine, "sqf013_child") == {
+            "pk": primary, "uq": [], "fk": ["fk_sqf013_child_parent_id_sqf013_parent"], "ck": ["ck_sqf013_child_n_positive"]}
+        assert _constraint_names(engine, "sqf013_parent")["uq"] == ["uq_sqf013_parent_code"]
+
+
+@pytest.mark.database
+def test_naming_convention_breaks_what_sqf013_reports(server: str):
+    """The cases SQF013 reports without a fix: an unnamed CHECK raises where its table is declared (an unnamed
+    Boolean(create_constraint=True) at CREATE TABLE where the server has no native boolean), and two
+    unnamed unique constraints led by one column get one name, which the server refuses."""
+    from sqla_fix.rules.sqf013_naming_convention import CONVENTION
+
+    with scratch(server) as engine:
+        checked = sa.MetaData(naming_convention=dict(CONVENTION))
+        with pytest.raises(sa.exc.InvalidRequestError, match="requires that constraint is explicitly named"):
+            # raised where the table is declared: a model module with such a CHECK no longer imports
+            sa.Table("sqf013_checked", checked, sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("n", sa.Integer), sa.CheckConstraint("n > 0"))
+        boolean = sa.MetaData(naming_convention=dict(CONVENTION))
+        sa.Table("sqf013_flag", boolean, sa.Column("id", sa.Integer, primary_key=True),
+                 sa.Column("on", sa.Boolean(create_constraint=True)))
+        if server == "postgresql":  # a native boolean: no CHECK is made, and the table is created
+            boolean.create_all(engine)
+        else:  # MariaDB's BOOL is a TINYINT: the CHECK is made, and it has no name to give
+            with pytest.raises(sa.exc.InvalidRequestError, match="requires that constraint is explicitly named"):
+                boolean.create_all(engine)
+        clash = sa.MetaData(naming_convention=dict(CONVENTION))
+        sa.Table("sqf013_dup", clash, sa.Column("id", sa.Integer, primary_key=True),
+                 sa.Column("s", sa.String(10), unique=True), sa.Column("n", sa.Integer), sa.UniqueConstraint("s", "n"))
+        with pytest.raises(sa.exc.DBAPIError) as refused:
+            clash.create_all(engine)
+        assert ("already exists" if server == "postgresql" else "Duplicate key name") in str(refused.value.orig)

@@ -34,7 +34,8 @@ def findings_of(code: str, body: str, tmp_path: Path, config: Config | None = No
     source = EXAMPLE_HEADER + body
     path = tmp_path / "models.py"
     path.write_text(source)
-    result = process_source(path, source.encode(), config or Config())
+    # a rule that is off by default runs here as its users run it: selected on top of the defaults
+    result = process_source(path, source.encode(), config or Config(extend_select=[code]))
     assert result.error is None, result.error
     return [finding for finding in result.findings if finding.code == code]
 
@@ -294,6 +295,12 @@ TABLE_LOOK_ALIKE = ('events = Table("pages", Base.metadata, Column("id", Integer
                     '               Column("created", DateTime))\n')
 MIXIN = ("class Stamped:\n" + "".join(f"    {line}\n" for line in STAMPED))
 
+# SQF013 (the header's Base is given a convention of its own: the finding is that of `Model`)
+NO_CONVENTION = ("from sqlalchemy import CheckConstraint, MetaData\nBase.metadata.naming_convention = {}\n"
+                 "class Model(DeclarativeBase):\n    pass\n"
+                 'class C(Model):\n    __tablename__ = "c"\n    id = Column(Integer, primary_key=True)\n'
+                 '    n = Column(Integer, CheckConstraint("n > 0"))\n')
+
 DECISIONS = [
     # SQF014: a unique key (unique=True, a UniqueConstraint), a collection, one of many on purpose
     Decision("SQF014", ONE_VOTE, ONE_VOTE.replace("unique=False", "unique=True"), "unique=True on `Vote.user_id`"),
@@ -305,6 +312,13 @@ DECISIONS = [
     Decision("SQF014", ONE_PROFILE, ONE_PROFILE.replace(
         '    __tablename__ = "profiles"\n', '    __tablename__ = "profiles"\n'
         '    __table_args__ = (Index("ix_profiles_user", "user_id", unique=True),)\n')),
+    # SQF013: a naming convention on the metadata (any), in its MetaData(...) or set on it before the models
+    Decision("SQF013", NO_CONVENTION, NO_CONVENTION.replace(
+        "    pass\n", '    metadata = MetaData(naming_convention={"pk": "pk_%(table_name)s"})\n'),
+             "`naming_convention=`"),
+    Decision("SQF013", NO_CONVENTION, NO_CONVENTION.replace(
+        "class Model(DeclarativeBase):\n    pass\n",
+        'class Model(DeclarativeBase):\n    pass\nModel.metadata.naming_convention = {"pk": "pk_%(table_name)s"}\n')),
     # SQF008: Numeric and Decimal (SQLModel's max_digits/decimal_places), or an integer of cents
     Decision("SQF008", MONEY_SQLMODEL, "from decimal import Decimal\n" + MONEY_SQLMODEL.replace(
         "price: float", "price: Decimal = Field(max_digits=12, decimal_places=2)"),

@@ -2,7 +2,11 @@
 
 import pytest
 
+from sqla_fix.rules.sqf013_naming_convention import CONVENTION
 from sqla_fix.verify import unintended_change
+
+NAMES = "{" + ", ".join(f"'{k}': '{v}'" for k, v in CONVENTION) + "}"  # SQF013's convention
+OTHER_NAMES = NAMES.replace("pk_%(table_name)s", "pk_%(table_name)s_x")
 
 
 @pytest.mark.parametrize(
@@ -29,10 +33,17 @@ from sqla_fix.verify import unintended_change
         ("x = mapped_column(ForeignKey('a.id'), index=True)\n", "x = mapped_column(ForeignKey('a.id'), index=True, unique=True)\n"),
         ("x = db.Column(db.Integer, db.ForeignKey('a.id'))\n", "x = db.Column(db.Integer, db.ForeignKey('a.id'), unique=True)\n"),
         ("x: int = Field(foreign_key='a.id')\n", "x: int = Field(foreign_key='a.id', unique=True)\n"),
+        ("m = MetaData(schema='a')\n", f"m = MetaData(schema='a', naming_convention={NAMES})\n"),
+        ("B = declarative_base()\n", f"B = declarative_base(metadata=MetaData(naming_convention={NAMES}))\n"),
+        ("class B(DeclarativeBase):\n    pass\n",
+         f"class B(DeclarativeBase):\n    metadata = MetaData(naming_convention={NAMES})\n"),
+        ("class B(DeclarativeBase):\n    'Doc.'\n",
+         f"class B(DeclarativeBase):\n    'Doc.'\n    metadata = MetaData(naming_convention={NAMES})\n"),
     ],
-    ids=["keywords", "aliased-string", "sa-string", "backref", "class-columns", "table-columns", "sqlmodel-sa-column",
-         "sqlmodel-field", "sqlmodel-default", "import", "money-typed", "money-bare-mapped", "money-mapped-column",
-         "money-sa-double", "unique-key-typed", "unique-key-flask", "unique-key-sqlmodel"],
+    ids=["keywords", "aliased-string", "sa-string", "backref", "class-columns", "table-columns",
+         "sqlmodel-sa-column", "sqlmodel-field", "sqlmodel-default", "import", "money-typed", "money-bare-mapped",
+         "money-mapped-column", "money-sa-double", "unique-key-typed", "unique-key-flask", "unique-key-sqlmodel",
+         "convention-keyword", "convention-factory", "convention-for-pass", "convention-in-body"],
 )
 def test_our_edits_pass(old, new):
     assert unintended_change(old, new) is None
@@ -58,11 +69,17 @@ def test_our_edits_pass(old, new):
         ("c = Column(String(9))\n", "c = Column(String(9), unique=True)\n", "unexpected addition keyword(arg='unique'"),
         ("c = Column(ForeignKey('a.id'))\n", "c = Column(ForeignKey('a.id'), unique=False)\n", "unexpected addition"),
         ("c = Column(ForeignKey('a.id'))\n", "c = Column(ForeignKey('a.id', unique=True))\n", "unexpected addition"),
+        ("m = MetaData()\n", f"m = MetaData(naming_convention={OTHER_NAMES})\n", "unexpected addition"),
+        ("B = f()\n", f"B = f(metadata=MetaData(schema='x', naming_convention={NAMES}))\n", "unexpected addition"),
+        ("class B:\n    pass\n", f"class B:\n    registry = MetaData(naming_convention={NAMES})\n", "became"),
+        ("class B:\n    x = 1\n", f"class B:\n    x = 1\n    metadata = MetaData(naming_convention={OTHER_NAMES})\n",
+         "unexpected addition"),
     ],
     ids=["changed-name", "other-keyword", "other-statement", "removed-statement", "not-sqlalchemy-string",
          "repeated-keyword", "changed-default", "column-not-filled-by-the-database", "float-configured",
          "not-a-float", "float-outside-mapped", "optional-outside-mapped", "float-outside-annotation", "money-default-changed",
-         "unique-not-a-key", "unique-false", "unique-inside-foreign-key"],
+         "unique-not-a-key", "unique-false", "unique-inside-foreign-key", "convention-not-the-documented-one",
+         "convention-metadata-with-more", "convention-other-attribute", "convention-other-in-body"],
 )
 def test_anything_else_is_caught(old, new, problem):
     assert problem in unintended_change(old, new)

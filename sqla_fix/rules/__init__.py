@@ -11,6 +11,7 @@ from .sqf007_default_called_once import DefaultCalledOnce
 from .sqf008_money_float import MoneyAsFloat
 from .sqf009_flag_default import FlagWithoutDefault
 from .sqf014_one_to_one import OneToOneNotUnique
+from .sqf013_naming_convention import NoNamingConvention
 
 RULES: list[Rule] = [
     ForeignKeyWithoutIndex(),
@@ -23,6 +24,7 @@ RULES: list[Rule] = [
     MoneyAsFloat(),
     FlagWithoutDefault(),
     OneToOneNotUnique(),
+    NoNamingConvention(),
 ]
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
 
