@@ -7,8 +7,10 @@ lines and imported names, timestamp columns (filled in by `server_default`) in c
 `backref("x", cascade=...)`); and a default called once made a function (`default=f()` by `f` or
 `lambda: ...`, SQLModel's `Field(default=f())` by `Field(default_factory=f)`); and money taken out of
 floats (`Float`/`Double` by `Numeric(p, s)`, `float` by `Decimal` in an annotation, `x: Mapped[float]` given
-`= mapped_column(Numeric(p, s))`, `mapped_column(...)` given a leading `Numeric(p, s)`). Anything else means a
-bug of ours, and the file is not written.
+`= mapped_column(Numeric(p, s))`, `mapped_column(...)` given a leading `Numeric(p, s)`); and a session
+closed (SQF015): a function body's `name = <call>` made `with <call> as name:` over the statements that
+followed it in that body, moved unchanged, the last statement of the body. Anything else means a bug of ours,
+and the file is not written.
 """
 
 from __future__ import annotations
@@ -199,6 +201,8 @@ class _Comparison:
         )
 
     def compare(self, old, new, path: str) -> str | None:
+        if isinstance(old, (ast.FunctionDef, ast.AsyncFunctionDef)) and type(new) is type(old):
+            new = _session_unwrapped(old, new)
         if isinstance(old, ast.AST) and isinstance(new, ast.AST):
             if isinstance(old, ast.Call) and isinstance(new, ast.Call) and self.replacement_is_ours(old, new):
                 return None
@@ -250,6 +254,28 @@ class _Comparison:
         if position < len(old):
             return f"{path}[{position}]: removed"
         return None
+
+
+def _session_unwrapped(old: ast.FunctionDef, new: ast.FunctionDef) -> ast.FunctionDef:
+    """`new` as it would be without SQF015's edit: where its body ends in `with <call> as name:` whose `old`
+    counterpart is the statement `name = <call>` (one plain name, the same call), that statement and the
+    block's statements after it, to be compared with `old`'s; else `new` itself."""
+    index = len(new.body) - 1
+    opened = new.body[index] if new.body else None
+    if not isinstance(opened, ast.With) or len(opened.items) != 1 or index >= len(old.body):
+        return new
+    assignment, item = old.body[index], opened.items[0]
+    if not (isinstance(assignment, ast.Assign) and len(assignment.targets) == 1
+            and isinstance(assignment.targets[0], ast.Name) and isinstance(assignment.value, ast.Call)
+            and isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == assignment.targets[0].id
+            and ast.dump(item.context_expr) == ast.dump(assignment.value)
+            and len(old.body) == index + 1 + len(opened.body)):
+        return new
+    import copy
+
+    unwrapped = copy.copy(new)
+    unwrapped.body = [*new.body[:index], assignment, *opened.body]
+    return unwrapped
 
 
 def _fresh_mutable(old: ast.AST, new: ast.AST) -> bool:

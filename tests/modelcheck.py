@@ -9,6 +9,7 @@ The assertions of the semantic tests are read from the fixtures themselves, from
     # expect: callable-default tokens.value; callable-onupdate posts.edited_at; scalar-default posts.seen_at
     # expect: insertable tasks:case_id=1,title=x   (a row the naive fix would make impossible)
     # expect: numeric orders.total; float places.latitude   (money exact, measures left as floats)
+    # expect: closes-sessions purge   (the function, called with no arguments, gives back every connection)
 
 so that each fixture says, next to its models, what the fixed schema must be.
 """
@@ -174,6 +175,8 @@ def check(kind: str, target: str, module, tables, engine) -> str | None:
         table, name = target.rsplit(".", 1)
         if (name in tables[table].c) != (kind == "column"):
             return f"{target}: expected {kind}"
+    elif kind == "closes-sessions":
+        return sessions_left_open(getattr(module, target), target)
     elif kind == "insertable":  # `insertable tasks:case_id=1,title=x`: such a row can be saved
         table, _, assignments = target.partition(":")
         values = dict(item.split("=", 1) for item in assignments.split(",") if item)
@@ -185,6 +188,41 @@ def check(kind: str, target: str, module, tables, engine) -> str | None:
     else:
         return f"unknown expectation {kind!r}"
     return None
+
+
+def sessions_left_open(function, target: str) -> str | None:
+    """`closes-sessions purge`: `purge()` of the fixed module gives back to the pool every connection it took,
+    when it returns and with the garbage collector off (a session left open holds its connection until the
+    collector finds it: SQF015). Counted by the pool's own events, on every engine the function's module sees."""
+    import gc
+
+    engines = [value for value in function.__globals__.values() if isinstance(value, sa.Engine)]
+    if not engines:
+        return f"{target}: its module has no engine to watch"
+    out = [0]
+
+    def checkout(*_):
+        out[0] += 1
+
+    def checkin(*_):
+        out[0] -= 1
+
+    for engine in engines:
+        sa.event.listen(engine.pool, "checkout", checkout)
+        sa.event.listen(engine.pool, "checkin", checkin)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        function()
+        left = out[0]
+    finally:
+        for engine in engines:
+            sa.event.remove(engine.pool, "checkout", checkout)
+            sa.event.remove(engine.pool, "checkin", checkin)
+        if collecting:
+            gc.enable()
+        gc.collect()
+    return None if left == 0 else f"{target}: {left} connection(s) still checked out after it returned"
 
 
 def server_default_problem(engine: sa.Engine, tables, target: str) -> str | None:
