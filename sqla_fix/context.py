@@ -104,6 +104,32 @@ class Loader:
                             added.append(new)
         return added
 
+    def follow_function_imports(self, files: list[LoadedFile]) -> list[LoadedFile]:
+        """Load the project modules these files import from inside their functions (`from .database import
+        SessionLocal` in a function: what SQF015 resolves), and the modules those import from."""
+        import ast
+
+        from .project import absolute, imported_names
+
+        added = []
+        for file in files:
+            if file.tree is None:
+                continue
+            top = {id(statement) for statement in file.tree.body}
+            for node in ast.walk(file.tree):
+                if not isinstance(node, (ast.Import, ast.ImportFrom)) or id(node) in top:
+                    continue
+                for _, target in imported_names(node):
+                    parts = absolute(target, file.index).split(".")
+                    for cut in range(len(parts), 0, -1):
+                        path = self.context.get((file.index.root, ".".join(parts[:cut])))
+                        if path is not None and path not in self.loaded:
+                            source = self._context_source(path)
+                            new = self.load(path, source, target=False) if source is not None else None
+                            if new is not None:
+                                added.append(new)
+        return added + self.follow_imports(added)
+
     def load_classes_named(self, names: set[tuple[Path, str]]) -> list[LoadedFile]:
         """Load the context files that define a class of one of these (project root, name) pairs
         (relationship("Post"))."""

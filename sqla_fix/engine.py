@@ -181,6 +181,8 @@ def _run(paths: list[Path], config: Config, fixing: bool, progress=None, edits: 
     targets_read += _session_files(loader, session_sources, collect_or_report, failed)
     deciding = [f for f in targets_read if f.facts is not None and (
         _declares_models(f.facts) or _opens_sessions(f.path, f.source, config))]
+    # the modules that functions import from, for their session factories (after the picture, as above)
+    loader.follow_function_imports([f for f in deciding if _opens_sessions(f.path, f.source, config)])
     decided = {id(f) for f in deciding}
     skipped += [FileResult(f.path, original=f.source) for f in targets_read if id(f) not in decided]
     for file in loader.loaded.values():

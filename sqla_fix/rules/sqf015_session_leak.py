@@ -19,17 +19,18 @@ Fix (safe), where the shape is simple: ``db = SessionLocal()`` (a ``sessionmaker
 resolved through imports, or ``Session(engine)`` of SQLAlchemy or SQLModel), a statement of the function
 body itself, becomes ``with SessionLocal() as db:`` over the rest of the body: the session is closed when
 the function ends, on an exception too. Nothing else changes: a closed Session rolls back what was not
-committed, as the pool does when the collected session's connection comes back (with ``reset_on_return``);
-closing keeps the loaded attributes of the objects (it does not expire them); and what the function does inside is unchanged. The
-shape is simple when nothing the session loaded can be used after the function: the function returns no
-value and yields none, declares no ``global``/``nonlocal``, assigns nothing to an attribute or item of an
-object it did not make here (``self.user = ...``, a parameter's), calls no method of such an object
-with its own objects (``results.append(user)``), hands nothing it made to a function its caller gave it
-(a callback), and has only this one session. Otherwise closing it early
-would change what the caller sees: an object returned from a closed session is detached, and on
-PostgreSQL, MariaDB and SQLite a lazy relationship of it raised ``DetachedInstanceError: Parent instance ... is not
-bound to a Session; lazy load operation of attribute 'pets' cannot proceed`` on all three, where today
-it loads (the uncollected session still holds it). Those are reported, with what to decide.
+committed, as the pool does when the collected session's connection comes back (``reset_on_return``);
+closing does not expire the objects' loaded attributes; a closed Session can be used again (2.x's
+``close_resets_only``); and what the function does inside is unchanged. The shape is simple when nothing
+the session loaded can be used after the function: the function returns no value and yields none,
+declares no ``global``/``nonlocal``, assigns nothing to an attribute or item of an object it did not make
+here (``self.user = ...``, a parameter's), calls no keeping method of such an object with its own objects
+(``results.append(user)``), hands nothing it made to a function its caller gave it (a callback), no
+nested function or lambda uses the session, and it has only this one session. Otherwise closing it early
+would change what the caller sees: an object returned from a closed session is detached, and a lazy
+relationship of it raised ``DetachedInstanceError: Parent instance ... is not bound to a Session; lazy
+load operation of attribute 'pets' cannot proceed`` on PostgreSQL, MariaDB and SQLite, where today it
+loads (the uncollected session still holds it). Those are reported, with what to decide.
 
 Reported, not fixed:
 - a session not closed where the shape is not simple (above), or in a nested block (an ``if``, a loop,
@@ -49,10 +50,14 @@ function that returns the session or gives it to an object it returns (the calle
 stored on an object (``self.session = Session()``, ``g.db = ...``, a tuple or a dict: the holder owns it),
 one handed to what runs later (a thread, an executor, a callback registered: that code owns it), a
 ``scoped_session`` registry's session (the registry owns it; its ``remove()`` ends it where the
-application's unit of work ends, which the tool cannot see), Flask-SQLAlchemy's ``db.session``, a name
-the tool cannot resolve to a session factory (a factory made in a function, one imported from a library
-it cannot read: unknown), and the ``if __name__ == "__main__":`` block of a script (the process ends there).
-Migration scripts are never read.
+application's unit of work ends, which the tool cannot see), Flask-SQLAlchemy's ``db.session``, a
+``Session()`` bound to no engine (it holds no connection), a name the tool cannot resolve to a session
+factory (a factory made in a function, one imported from a library it cannot read: unknown), and the
+``if __name__ == "__main__":`` block of a script (the process ends there).
+Migration scripts are never read. A file that declares no models and never mentions SQLAlchemy is read
+only where a line binds a name to a call of a name that says "session" (``db = SessionLocal()``,
+``s = Session(engine)``: markers.may_open_sessions), so that a large tree is not parsed for nothing: a
+factory named otherwise (``Maker = sessionmaker()``) is found where it is defined, not in such a file.
 """
 
 from __future__ import annotations
@@ -60,6 +65,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
+from ..project import absolute, imported_names
 from .base import SAFE, Finding, Invalid, Rule, RuleContext, Valid
 
 _SESSION_CLASSES = {"sa.Session": "sync", "sqlmodel.Session": "sync", "sa.asyncio.AsyncSession": "async",
@@ -74,6 +80,7 @@ _DEFERRING = frozenset({"Thread", "Process", "Timer", "submit", "map", "apply_as
 # methods that keep what they are given in the object they are called on
 _KEEPING = frozenset({"append", "extend", "add", "update", "insert", "setdefault", "put", "put_nowait",
                       "appendleft", "push", "set", "__setitem__", "register", "send", "emit"})
+_FIXTURES = ("pytest.fixture", "pytest.yield_fixture", "pytest_asyncio.fixture")
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
@@ -183,25 +190,50 @@ Say where the session ends:
     ]
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
+        self._resolver = context.resolver
         yield from self._module_level(context, context.module.body)
         for node in ast.walk(context.module):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 yield from self._function(context, node)
 
     # -- what opens a session -------------------------------------------------------------------------------
-    def _session_kind(self, context: RuleContext, value: ast.AST | None, local: set[str]) -> str | None:
+    def _local_imports(self, context: RuleContext, own) -> dict[str, str]:
+        """What the function's own imports make of a name (`from .database import SessionLocal` in the
+        function): the factory kind, through the project, for each name bound to one."""
+        index, project = context.resolver.index, context.resolver.project
+        found: dict[str, str] = {}
+        if index is None or project is None:
+            return found
+        for node in own:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for local, target in imported_names(node):
+                    resolved = project.resolve(absolute(target, index))
+                    if resolved.kind in _BINDINGS and not resolved.rest:
+                        found[local] = _BINDINGS[resolved.kind]
+                    else:
+                        found[local] = ""  # bound here to something else: not the module's name
+        return found
+
+    def _session_kind(self, context: RuleContext, value: ast.AST | None, local: set[str],
+                      imported: dict[str, str] | None = None) -> str | None:
         """"sync", "async" or "scoped" for a call that opens a session; None for anything else, and for
         what cannot be resolved (a name bound in the function, a factory made elsewhere)."""
         if not isinstance(value, ast.Call):
             return None
         func = value.func
+        if imported and isinstance(func, ast.Name) and func.id in imported:
+            return imported[func.id] or None
+        if imported and isinstance(_root(func), ast.Name) and _root(func).id in imported:
+            return None
         if isinstance(_root(func), ast.Name) and _root(func).id in local:
             return None
         if isinstance(func, ast.Call):  # sessionmaker(bind=engine)()
             return _MADE_BY.get(context.resolver.call_name(func) or "")
         kind = _SESSION_CLASSES.get(context.resolver.canonical(func) or "")
         if kind is not None:
-            return kind
+            # `Session()` bound to nothing holds no connection (a scratch session for cascades, expunged)
+            bound = value.args or any(keyword.arg in ("bind", "binds", None) for keyword in value.keywords)
+            return kind if bound else None
         return self._factory(context, func)
 
     def _factory(self, context: RuleContext, func: ast.AST) -> str | None:
@@ -223,7 +255,10 @@ Say where the session ends:
             if isinstance(statement, ast.If) and _main_guard(statement.test):
                 continue  # a script's own run: the process ends there
             if isinstance(statement, (ast.If, ast.Try)):
-                for block in (statement.body, statement.orelse, *([statement.finalbody] if isinstance(statement, ast.Try) else [])):
+                blocks = [statement.body, statement.orelse]
+                if isinstance(statement, ast.Try):
+                    blocks += [statement.finalbody, *(handler.body for handler in statement.handlers)]
+                for block in blocks:
                     yield from self._module_level(context, block)
                 continue
             value = statement.value if isinstance(statement, (ast.Assign, ast.AnnAssign)) else None
@@ -246,6 +281,7 @@ Say where the session ends:
         own = list(_own_nodes(function.body))
         local = parameters | {node.id for node in own if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
         local |= {node.name for node in own if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+        imported = self._local_imports(context, own)
         opened = []
         for node in own:
             if not isinstance(node, (ast.Assign, ast.AnnAssign)):
@@ -254,13 +290,13 @@ Say where the session ends:
             if len(targets) != 1 or not isinstance(targets[0], ast.Name):
                 continue  # `self.session = Session()`: the object owns it; `a = b = ...`: unknown
             # (a name the function binds itself is no factory we know: `Session = sessionmaker(...)` here)
-            kind = self._session_kind(context, node.value, local - {targets[0].id})
+            kind = self._session_kind(context, node.value, local - {targets[0].id}, imported)
             if kind in ("sync", "async"):
                 opened.append((node, targets[0].id, kind))
         if not opened:
             return
         generator = any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in own)
-        if generator and _decorated_by(context, function, "pytest.fixture"):
+        if generator and any(_decorated_by(context, function, fixture) for fixture in _FIXTURES):
             return  # pytest runs the fixture's end, and tears the test down
         parents = _parents(function)
         for statement, name, kind in opened:
@@ -296,9 +332,10 @@ Say where the session ends:
                 call_node = parent if isinstance(parent, ast.Call) else parents.get(id(parent))
                 if isinstance(call_node, ast.Call) and _called_name(call_node) in _DEFERRING:
                     return None  # a thread, an executor, a callback: what runs later owns it
-                if isinstance(call_node, ast.Call) and _returned(call_node, parents):
+                holder = isinstance(call_node, ast.Call) and self._is_class(context, call_node.func)
+                if holder and _returned(call_node, parents):
                     return None  # `return Repository(db)`: the caller owns what holds it
-                if isinstance(call_node, ast.Call) and _stored(call_node, parents):
+                if holder and _stored(call_node, parents):
                     return None  # `self.repo = Repository(db)`: the object owns what holds it
         nested = [body for body in _nested_bodies(function.body)
                   if any(_is_name(node, name) for node in ast.walk(body))]
@@ -336,6 +373,59 @@ Say where the session ends:
             f"{leak}; fix: `with {call} as {name}:` over the rest of the function, which closes it when the "
             "function ends, on an exception too"), fix, SAFE)
 
+    def _made_here(self, context: RuleContext, statements, session: str) -> set[str]:
+        """The names that only ever hold objects the function made: the session, what it loaded (`user =
+        db.get(User, 1)`, `for user in db.scalars(...)`), new objects of the project's classes, literals and
+        builtins' results. A name that is ever bound to anything else (`cfg = self.config`, `app =
+        current_app()`, a loop over `self.users`) may hold an object from outside."""
+        made, outside = {session}, set()
+
+        def mentions(node) -> bool:
+            return any(isinstance(n, ast.Name) and (n.id == session or n.id in made) for n in ast.walk(node))
+
+        def new_object(value) -> bool:
+            if isinstance(value, (ast.Constant, ast.List, ast.Dict, ast.Set, ast.Tuple, ast.ListComp, ast.DictComp,
+                                  ast.SetComp, ast.GeneratorExp, ast.JoinedStr, ast.BinOp, ast.UnaryOp, ast.Compare)):
+                return True
+            if isinstance(value, ast.Call):
+                if mentions(value) or self._is_class(context, value.func):
+                    return True
+                return any(q.source == "BUILTIN" for q in context.resolver.qualified(value.func)) or (
+                    context.resolver.canonical(value.func) or "").startswith("sa.")
+            return False
+
+        for node in _own_nodes(statements):
+            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                names = {n.id for target in targets for n in ast.walk(target)
+                         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+                if node.value is not None and new_object(node.value) or isinstance(node, ast.AugAssign):
+                    made |= names
+                else:
+                    outside |= names
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+                names = {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+                if mentions(node.iter):
+                    made |= names
+                else:
+                    outside |= names
+            elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+                outside |= {n.id for n in ast.walk(node.optional_vars) if isinstance(n, ast.Name)}
+        return made - outside
+
+    def _is_class(self, context: RuleContext, func: ast.AST) -> bool:
+        """A class of the project (here, or imported from its modules): what it is given, it may keep."""
+        resolver = context.resolver
+        for qualified in resolver.qualified(func):
+            if qualified.source == "LOCAL" and resolver.index is not None:
+                binding = resolver.index.bindings.get(qualified.name)
+                if binding is not None and binding.kind == "class":
+                    return True
+            resolved = resolver._imported(qualified)
+            if resolved is not None and resolved.kind == "class" and not resolved.rest:
+                return True
+        return False
+
     def _ends_with(self, node: ast.AST, name: str) -> bool:
         """`with db:`, `with closing(db)`, `async with db:` (what ends the session it is given)."""
         if not isinstance(node, (ast.With, ast.AsyncWith)):
@@ -345,8 +435,7 @@ Say where the session ends:
             if _is_name(expression, name):
                 return True
             if isinstance(expression, ast.Call) and any(_is_name(argument, name) for argument in expression.args):
-                if isinstance(expression.func, (ast.Name, ast.Attribute)) and (
-                        getattr(expression.func, "id", None) == "closing" or getattr(expression.func, "attr", None) == "closing"):
+                if any(q.name == "contextlib.closing" for q in self._resolver.qualified(expression.func)):
                     return True
         return False
 
@@ -379,7 +468,7 @@ Say where the session ends:
         if nested:
             return "a nested function or lambda uses the session, and may run after it would close"
         later = function.body[index + 1 :]
-        made_here = _made_here(function.body, name) - parameters
+        made_here = self._made_here(context, function.body, name) - parameters
         outer = lambda node: isinstance(node, ast.Name) and node.id not in made_here  # noqa: E731
         for node in _own_nodes(later):
             targets = []
@@ -440,24 +529,6 @@ def _stored(node: ast.AST, parents) -> bool:
 def _called_name(call: ast.Call) -> str | None:
     func = call.func
     return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
-
-
-def _made_here(statements, session: str) -> set[str]:
-    """The names these statements bind themselves (loop variables, results of calls, the session's objects):
-    objects made in the function, whose attributes it may set."""
-    made = {session}
-    for node in _own_nodes(statements):
-        if isinstance(node, (ast.Assign, ast.AnnAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if isinstance(node.value, (ast.Name, ast.Attribute, ast.Subscript)):
-                continue  # `cfg = self.config`: another name of an object from outside
-            for target in targets:
-                made |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
-        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-            made |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
-        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-            made |= {n.id for n in ast.walk(node.optional_vars) if isinstance(n, ast.Name)}
-    return made
 
 
 def _passes_local(call: ast.Call, made_here: set[str]) -> bool:
