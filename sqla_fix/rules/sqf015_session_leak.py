@@ -150,6 +150,9 @@ class SessionLeak(Rule):
     name = "session-leak"
     summary = "a session opened in a function and never closed; a module-level session shared by all"
     fix_safety = SAFE
+    # (docs.py: the fix edits a function, not the schema)
+    fix_safety_text = ("safe: `sqla-fix fix` applies it (it closes the session when the function ends, on an "
+                       "exception too, and changes nothing else at run time)")
     deciding = """\
 Say where the session ends:
 - `with SessionLocal() as db:` around its use (`async with` for an `AsyncSession`), or
