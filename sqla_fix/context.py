@@ -8,6 +8,7 @@ tables or subclass their mixins, and the installed libraries their bases come fr
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,14 @@ from .discover import discover
 from .libraries import library_module
 from .migrations import imports_alembic, in_versions_directory
 from .picture import ModuleFacts
-from .project import Project, module_name, project_root, resolved
+from .project import (
+    Project,
+    absolute,
+    imported_names,
+    module_name,
+    project_root,
+    resolved,
+)
 from .read import LoadedFile, LoadError, may_define_models, parse, read
 from .results import FileResult
 
@@ -107,10 +115,6 @@ class Loader:
     def follow_function_imports(self, files: list[LoadedFile]) -> list[LoadedFile]:
         """Load the project modules these files import from inside their functions (`from .database import
         SessionLocal` in a function: what SQF015 resolves), and the modules those import from."""
-        import ast
-
-        from .project import absolute, imported_names
-
         added = []
         for file in files:
             if file.tree is None:

@@ -27,10 +27,10 @@ from .context import Loader, named_classes, read_library_bases
 from .decide import process
 from .discover import SKIPPED_DIRECTORIES, discover_with_warnings, forget_walks
 from .history import MigrationHistory
+from .markers import may_open_sessions
 from .migrations import forget_directories, imports_alembic, in_versions_directory
 from .picture import ROOT_BASES, ClassKind, Picture
 from .project import Project, forget_resolved
-from .markers import may_open_sessions
 from .read import LoadedFile, LoadError, may_define_models, parse, read
 from .results import FileResult, Reported
 from .rules import RULES

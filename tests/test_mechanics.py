@@ -469,3 +469,17 @@ def test_reading_session_files_leaves_the_models_decided_as_before(tmp_path):
 
     assert findings(Config()) == findings(Config(ignore=["SQF015"]))
     assert findings(Config())["database.py"]  # the models' own findings are there
+
+
+@pytest.mark.parametrize(("source", "worth"), [
+    (b"def f():\n    db = SessionLocal()\n", True),
+    (b"def f():\n    s: Session = sa.orm.Session(bind=e)\n", True),
+    (b"s = sessionmaker(engine)()\n", True),
+    (b"from flask import session\n\ndef f():\n    user = session.get('user')\n", False),
+    (b"def f():\n    self.session = SessionLocal()\n", False),  # the object owns it: nothing to decide
+    (b"def f():\n    return get_db()\n", False),
+])
+def test_the_byte_test_for_sessions(source, worth):
+    from sqla_fix.markers import may_open_sessions
+
+    assert may_open_sessions(source) is worth

@@ -437,9 +437,9 @@ Say where the session ends:
             expression = item.context_expr
             if _is_name(expression, name):
                 return True
-            if isinstance(expression, ast.Call) and any(_is_name(argument, name) for argument in expression.args):
-                if any(q.name == "contextlib.closing" for q in self._resolver.qualified(expression.func)):
-                    return True
+            if (isinstance(expression, ast.Call) and any(_is_name(argument, name) for argument in expression.args)
+                    and any(q.name == "contextlib.closing" for q in self._resolver.qualified(expression.func))):
+                return True
         return False
 
     def _not_simple(self, context, function, own, parents, statement, name, kind, generator, parameters, local,
@@ -472,7 +472,10 @@ Say where the session ends:
             return "a nested function or lambda uses the session, and may run after it would close"
         later = function.body[index + 1 :]
         made_here = self._made_here(context, function.body, name) - parameters
-        outer = lambda node: isinstance(node, ast.Name) and node.id not in made_here  # noqa: E731
+
+        def outer(node) -> bool:
+            return isinstance(node, ast.Name) and node.id not in made_here
+
         for node in _own_nodes(later):
             targets = []
             if isinstance(node, ast.Assign):
