@@ -25,8 +25,10 @@ closing does not expire the objects' loaded attributes; a closed Session can be 
 the session loaded can be used after the function: the function returns no value and yields none,
 declares no ``global``/``nonlocal``, assigns nothing to an attribute or item of an object it did not make
 here (``self.user = ...``, a parameter's), calls no keeping method of such an object with its own objects
-(``results.append(user)``), hands nothing it made to a function its caller gave it (a callback), no
-nested function or lambda uses the session, and it has only this one session. Otherwise closing it early
+(``results.append(user)``), hands nothing it made to a function its caller gave it (a callback), gives
+the session none of its caller's objects (``db.add(user)`` of a parameter not annotated as a plain value:
+closing would detach the caller's object), no nested function or lambda uses the session, and it has only
+this one session. Otherwise closing it early
 would change what the caller sees: an object returned from a closed session is detached, and a lazy
 relationship of it raised ``DetachedInstanceError: Parent instance ... is not bound to a Session; lazy
 load operation of attribute 'pets' cannot proceed`` on PostgreSQL, MariaDB and SQLite, where today it
@@ -81,6 +83,12 @@ _DEFERRING = frozenset({"Thread", "Process", "Timer", "submit", "map", "apply_as
 _KEEPING = frozenset({"append", "extend", "add", "update", "insert", "setdefault", "put", "put_nowait",
                       "appendleft", "push", "set", "__setitem__", "register", "send", "emit"})
 _FIXTURES = ("pytest.fixture", "pytest.yield_fixture", "pytest_asyncio.fixture")
+# what a Session takes into its identity map (with what their relationships cascade to)
+_ATTACHING = frozenset({"add", "add_all", "delete", "enable_relationship_loading"})
+_SCALAR_TYPES = frozenset({"str", "int", "float", "bool", "bytes", "Decimal", "datetime", "date", "time",
+                           "timedelta", "UUID"})
+_PLAIN_TYPES = _SCALAR_TYPES | {"Optional", "Union", "None", "list", "List", "dict", "Dict", "tuple", "Tuple", "set",
+                                "Set", "Sequence", "Iterable", "Mapping", "typing", "decimal", "uuid", "datetime"}
 _NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
@@ -491,6 +499,10 @@ Say where the session ends:
             if isinstance(node, ast.Call) and (node.args or node.keywords):
                 func = node.func
                 root = _root(func)
+                if (isinstance(func, ast.Attribute) and _is_name(func.value, name) and func.attr in _ATTACHING
+                        and (given := _callers_objects(node, function))):
+                    return (f"it gives the session `{given}` (line {node.lineno}), an object of its caller's, which "
+                            "would be detached when the session closes")
                 if isinstance(func, ast.Attribute) and func.attr in _KEEPING and outer(root) and root.id != name:
                     return (f"it calls `{ast.unparse(func)}` (line {node.lineno}) of an object the function did not "
                             "make, which may keep what the session loaded after it closes")
@@ -535,6 +547,28 @@ def _stored(node: ast.AST, parents) -> bool:
 def _called_name(call: ast.Call) -> str | None:
     func = call.func
     return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+
+
+def _callers_objects(call: ast.Call, function) -> str | None:
+    """The first name in the call's arguments that may hold an object of the caller's: a parameter not
+    annotated as a plain value (`str`, `int`, ...), or `self`/`cls`."""
+    arguments = function.args
+    annotated = {a.arg: a.annotation for a in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]}
+    parameters = _parameters(function)
+    for value in [*call.args, *(keyword.value for keyword in call.keywords)]:
+        for node in ast.walk(value):
+            if isinstance(node, ast.Name) and node.id in parameters and not _plain_value(annotated.get(node.id)):
+                return node.id
+    return None
+
+
+def _plain_value(annotation: ast.AST | None) -> bool:
+    """`str`, `int`, `Optional[str]`, `str | None`, `list[int]`: no mapped object can be in it."""
+    if annotation is None:
+        return False
+    names = {n.id if isinstance(n, ast.Name) else n.attr for n in ast.walk(annotation)
+             if isinstance(n, (ast.Name, ast.Attribute))}
+    return bool(names & _SCALAR_TYPES) and names <= _PLAIN_TYPES  # (a bare `list` may hold mapped objects)
 
 
 def _passes_local(call: ast.Call, made_here: set[str]) -> bool:
