@@ -16,7 +16,7 @@ import click
 
 from . import __version__
 from .config import CommandLine, Config, ConfigError, find_config, load_config
-from .markers import may_define_models
+from .markers import may_define_models, may_open_sessions
 from .report import OUTPUT_FORMATS
 from .results import FileResult, Reported
 from .selection import SelectionError, check_selectors
@@ -304,7 +304,7 @@ def _execute(options: Options, config: Config, output: Output) -> int:
 def _results(options: Options, config: Config, fixing: bool, edits: bool, stdin_source: bytes | None) -> list[FileResult]:
     if stdin_source is not None:
         name = options.stdin_filename or Path("-")
-        if not may_define_models(stdin_source) or config.exclusion().excludes_named(name):
+        if not _worth_reading(stdin_source, name, config) or config.exclusion().excludes_named(name):
             return [FileResult(name, original=stdin_source)]  # as ruff: not checked, and `fix -` echoes it
         if options.stdin_filename is None:  # no name, no project: the source on its own
             from .engine import process_source
@@ -526,10 +526,15 @@ def _without_models(paths: tuple[Path, ...], config: Config) -> list[FileResult]
             source = path.read_bytes()
         except OSError:
             return None
-        if may_define_models(source):
+        if _worth_reading(source, path, config):
             return None
         results.append(FileResult(path, original=source))
     return results
+
+
+def _worth_reading(source: bytes, path: Path, config: Config) -> bool:
+    """May the file declare models, or open sessions for SQF015 to look at (the engine's own tests)?"""
+    return may_define_models(source) or may_open_sessions(source) and config.enabled("SQF015", path)
 
 
 def _progress():

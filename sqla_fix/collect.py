@@ -38,6 +38,13 @@ if TYPE_CHECKING:
     from .read import LoadedFile
 
 _DECLARATIVE_FACTORIES = ("sa.declarative_base", "sa.orm.declarative_base")
+# What a module-level `SessionLocal = sessionmaker(...)` binds (SQF015 asks what a called name makes).
+SESSION_FACTORIES = {
+    "sa.sessionmaker": "sessionmaker",
+    "sa.asyncio.async_sessionmaker": "async-sessionmaker",
+    "sa.scoped_session": "scoped-session",
+    "sa.asyncio.async_scoped_session": "scoped-session",
+}
 _COLUMN_CALLS = ("sa.Column", "sa.mapped_column")
 _RELATIONSHIP_CALLS = ("sa.relationship", "sa.relation")
 _MAPPED_ANNOTATIONS = {"sa.Mapped": None, "sa.WriteOnlyMapped": "write_only", "sa.DynamicMapped": "dynamic"}
@@ -90,7 +97,7 @@ def assignment_kind(resolver: Resolver, value) -> str:
         return "root-open" if opened else "root"
     if called in ("sa.Table", "flask.db.Table"):
         return "table"
-    return "other"
+    return SESSION_FACTORIES.get(called, "other")
 
 
 class ModuleCollector:

@@ -8,6 +8,7 @@ tables or subclass their mixins, and the installed libraries their bases come fr
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,14 @@ from .discover import discover
 from .libraries import library_module
 from .migrations import imports_alembic, in_versions_directory
 from .picture import ModuleFacts
-from .project import Project, module_name, project_root, resolved
+from .project import (
+    Project,
+    absolute,
+    imported_names,
+    module_name,
+    project_root,
+    resolved,
+)
 from .read import LoadedFile, LoadError, may_define_models, parse, read
 from .results import FileResult
 
@@ -103,6 +111,28 @@ class Loader:
                             queue.append(new)
                             added.append(new)
         return added
+
+    def follow_function_imports(self, files: list[LoadedFile]) -> list[LoadedFile]:
+        """Load the project modules these files import from inside their functions (`from .database import
+        SessionLocal` in a function: what SQF015 resolves), and the modules those import from."""
+        added = []
+        for file in files:
+            if file.tree is None:
+                continue
+            top = {id(statement) for statement in file.tree.body}
+            for node in ast.walk(file.tree):
+                if not isinstance(node, (ast.Import, ast.ImportFrom)) or id(node) in top:
+                    continue
+                for _, target in imported_names(node):
+                    parts = absolute(target, file.index).split(".")
+                    for cut in range(len(parts), 0, -1):
+                        path = self.context.get((file.index.root, ".".join(parts[:cut])))
+                        if path is not None and path not in self.loaded:
+                            source = self._context_source(path)
+                            new = self.load(path, source, target=False) if source is not None else None
+                            if new is not None:
+                                added.append(new)
+        return added + self.follow_imports(added)
 
     def load_classes_named(self, names: set[tuple[Path, str]]) -> list[LoadedFile]:
         """Load the context files that define a class of one of these (project root, name) pairs

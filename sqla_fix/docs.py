@@ -48,7 +48,9 @@ FIX_SAFETY_SHORT = {"safe": "safe", "unsafe": "unsafe", "sometimes safe, sometim
 
 
 def fix_safety_text(rule: Rule) -> str:
-    return _FIX_SAFETY[rule.fix_safety]
+    """What the rule's `fix_safety` means; a rule whose fix is not the schema's says what it changes instead
+    (`fix_safety_text`: SQF015 closes sessions)."""
+    return getattr(rule, "fix_safety_text", None) or _FIX_SAFETY[rule.fix_safety]
 
 
 def rationale(rule: Rule) -> str:

@@ -31,6 +31,7 @@ class CstEdits:
     statements_after: dict[cst.CSTNode, list[cst.BaseStatement]] = field(default_factory=lambda: defaultdict(list))
     arguments: dict[cst.Call, list[cst.BaseExpression]] = field(default_factory=lambda: defaultdict(list))
     imports: list[tuple[str, str]] = field(default_factory=list)
+    withs: set[cst.CSTNode] = field(default_factory=set)  # statement lines made `with <value> as <name>:`
 
     def add_keyword(self, call: cst.Call, name: str, value: str | cst.BaseExpression) -> None:
         if any(arg.keyword is not None and arg.keyword.value == name for arg in call.args):
@@ -49,7 +50,8 @@ class CstEdits:
         self.statements_after[anchor].append(cst.parse_statement(code))
 
     def __bool__(self) -> bool:
-        return bool(self.keywords or self.replacements or self.statements_after or self.arguments or self.imports)
+        return bool(self.keywords or self.replacements or self.statements_after or self.arguments or self.imports
+                    or self.withs)
 
 
 @dataclass
@@ -221,6 +223,7 @@ class _Applier(cst.CSTTransformer):
             updated_node = _reformatted(updated_node, self.clean[original_node], self.layout)
         if isinstance(original_node, cst.IndentedBlock):
             updated_node = self._insert_statements(original_node, updated_node)
+            updated_node = self._open_with(original_node, updated_node)
         return super().on_leave(original_node, updated_node)
 
     def _insert_statements(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
@@ -231,6 +234,24 @@ class _Applier(cst.CSTTransformer):
             body.append(after)
             body.extend(self.plan.statements_after.get(before, ()))
         return updated.with_changes(body=body)
+
+    def _open_with(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        """`db = SessionLocal()` and the statements after it -> `with SessionLocal() as db:` over them (SQF015).
+        LibCST indents a block relative to its parent: the moved statements, their comments and blank
+        lines keep their layout one level deeper (the text of a string, and lines inside brackets, as is);
+        the assignment's own comments go with the `with`."""
+        if any(statement in self.plan.statements_after for statement in original.body):
+            return updated  # (no fix adds statements to a function's body)
+        for index, statement in enumerate(original.body):
+            if statement not in self.plan.withs:
+                continue
+            line = updated.body[index]
+            assignment = line.body[0]
+            item = cst.WithItem(item=assignment.value, asname=cst.AsName(name=assignment.targets[0].target))
+            block = cst.IndentedBlock(body=list(updated.body[index + 1 :]), header=line.trailing_whitespace)
+            opened = cst.With(items=[item], body=block, leading_lines=line.leading_lines)
+            return updated.with_changes(body=[*updated.body[:index], opened])
+        return updated
 
 
 def _keyword_arg(name: str, value: cst.BaseExpression) -> cst.Arg:

@@ -5,6 +5,12 @@
     project's use of the models (usage.py) and its migrations (history.py) -> decide (decide.py) ->
     edit with LibCST (rewrite.py, edits.py) -> verify (verify.py) -> write (write.py) / report (cli.py)
 
+Files that declare no models are decided too where they may open sessions (SQF015 reads functions:
+scripts, CLIs, services). Those that do not mention SQLAlchemy pass a cheap byte test
+(markers.may_open_sessions) and are read only after the picture is made, with the modules they import
+(for what their factories are): the model stages see exactly the files they see without them. A file that
+is fixed is verified and written as any other.
+
 Only per-file work runs in worker processes (usage.py's reading of the project's code), its results
 plain data in a stable order; the CLI is a thin layer over `run`.
 """
@@ -21,6 +27,7 @@ from .context import Loader, named_classes, read_library_bases
 from .decide import process
 from .discover import SKIPPED_DIRECTORIES, discover_with_warnings, forget_walks
 from .history import MigrationHistory
+from .markers import may_open_sessions
 from .migrations import forget_directories, imports_alembic, in_versions_directory
 from .picture import ROOT_BASES, ClassKind, Picture
 from .project import Project, forget_resolved
@@ -102,6 +109,7 @@ def _run(paths: list[Path], config: Config, fixing: bool, progress=None, edits: 
     results += [FileResult(path, warning=reason) for path, reason in unchecked]
     loader = Loader(targets, results, config.max_file_size)
     skipped: list[FileResult] = []
+    session_sources: list[tuple[Path, bytes]] = []  # read after the picture (see the module's docstring)
     for path in targets:
         # A migration script, even named on the command line, is excluded (see migrations.py): it gets
         # a result with nothing in it, like a file that declares no models.
@@ -113,8 +121,14 @@ def _run(paths: list[Path], config: Config, fixing: bool, progress=None, edits: 
         except LoadError as error:
             results.append(FileResult(path, error=str(error)))
             continue
-        if not may_define_models(source) or imports_alembic(source):
+        if imports_alembic(source) or not may_define_models(source) and not _opens_sessions(path, source, config):
             skipped.append(FileResult(path))  # its bytes are not kept: most of a tree is such files
+            continue
+        if not may_define_models(source):  # it may open sessions: read after the picture
+            if len(source) <= config.max_file_size:
+                session_sources.append((path, source))
+            else:
+                skipped.append(FileResult(path))
             continue
         if len(source) > config.max_file_size:
             results.append(FileResult(path, original=source, error=(
@@ -164,7 +178,11 @@ def _run(paths: list[Path], config: Config, fixing: bool, progress=None, edits: 
     # A file that declares no model class or table gets no finding and no edit (every rule looks at those):
     # it is not decided. Of every file only to be read for its facts, the facts stay and the tree goes.
     targets_read = [f for f in target_files if f.path not in failed]
-    deciding = [f for f in targets_read if f.facts is not None and _declares_models(f.facts)]
+    targets_read += _session_files(loader, session_sources, collect_or_report, failed)
+    deciding = [f for f in targets_read if f.facts is not None and (
+        _declares_models(f.facts) or _opens_sessions(f.path, f.source, config))]
+    # the modules that functions import from, for their session factories (after the picture, as above)
+    loader.follow_function_imports([f for f in deciding if _opens_sessions(f.path, f.source, config)])
     decided = {id(f) for f in deciding}
     skipped += [FileResult(f.path, original=f.source) for f in targets_read if id(f) not in decided]
     for file in loader.loaded.values():
@@ -185,6 +203,22 @@ def _run(paths: list[Path], config: Config, fixing: bool, progress=None, edits: 
     }
     results += process(deciding, picture, loader.project, config, fixing, usages, histories, progress, edits)
     return results + skipped
+
+
+def _opens_sessions(path: Path, source: bytes, config: Config) -> bool:
+    """May the file open sessions, for SQF015 to decide (a cheap test on the bytes)?"""
+    return may_open_sessions(source) and config.enabled("SQF015", path)
+
+
+def _session_files(loader: Loader, sources: list[tuple[Path, bytes]], collect_or_report, failed: set[Path]):
+    """The targets that mention no SQLAlchemy but may open sessions, read after the picture: each file, and
+    the project modules it imports from (only their bindings are needed: which names are session factories).
+    Their facts (no models) stay out of the picture."""
+    files = [file for path, source in sources if (file := loader.load(path, source, target=True)) is not None]
+    loader.follow_imports(files)
+    for file in files:
+        collect_or_report(file)
+    return [file for file in files if file.path not in failed]
 
 
 def _declares_models(facts) -> bool:

@@ -35,6 +35,9 @@ class EditPlan:
     arguments: dict[ast.Call, list[str | Callable[[], str]]] = field(default_factory=lambda: defaultdict(list))
     imports: list[tuple[str, str]] = field(default_factory=list)
     orm_only: set[ast.AST] = field(default_factory=set)  # replacements that change no DDL (a backref's cascade)
+    # `db = SessionLocal()` statements of a function body made `with SessionLocal() as db:` over the rest
+    # of that body (SQF015): code, never the schema
+    withs: set[ast.stmt] = field(default_factory=set)
 
     def add_keyword(self, call: ast.Call, name: str, value: str) -> None:
         """Ask for `name=value` on `call`, once: two fixes may want the same keyword on one call."""
@@ -66,12 +69,18 @@ class EditPlan:
     def add_argument(self, call: ast.Call, code: str | Callable[[], str]) -> None:
         self.arguments[call].append(code)
 
+    def open_with(self, assignment: ast.Assign) -> None:
+        """`name = call` (a statement of a function body, alone on its line) becomes `with call as name:`,
+        and every statement after it in that body moves into the `with` block."""
+        self.withs.add(assignment)
+
     def add_import(self, module: str, name: str) -> None:
         if (module, name) not in self.imports:
             self.imports.append((module, name))
 
     def __bool__(self) -> bool:
-        return bool(self.keywords or self.replacements or self.statements_after or self.arguments or self.imports)
+        return bool(self.keywords or self.replacements or self.statements_after or self.arguments or self.imports
+                    or self.withs)
 
     def realize(self, locator: "Locator") -> "CstEdits":
         """The same edits on LibCST's tree of the file."""
@@ -91,6 +100,7 @@ class EditPlan:
             edits.statements_after[locator.statement(anchor)].extend(cst.parse_statement(_text(code)) for code in codes)
         for call, codes in self.arguments.items():
             edits.arguments[locator.node(call)].extend(cst.parse_expression(_text(code)) for code in codes)
+        edits.withs = {locator.statement(assignment) for assignment in self.withs}
         return edits
 
 

@@ -62,7 +62,9 @@ def module_name(path: Path) -> str:
 
 @dataclass
 class Binding:
-    kind: str  # "class", "import", "alias", "flask", "root", "table", "other"
+    # "class", "import", "alias", "flask", "root", "table", "other"; a session factory: "sessionmaker",
+    # "async-sessionmaker", "scoped-session" (collect.SESSION_FACTORIES)
+    kind: str
     target: str | None = None  # "import": the absolute dotted name; "alias": the expression, in the module
 
 

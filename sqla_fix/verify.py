@@ -10,7 +10,9 @@ floats (`Float`/`Double` by `Numeric(p, s)`, `float` by `Decimal` in an annotati
 `= mapped_column(Numeric(p, s))`, `mapped_column(...)` given a leading `Numeric(p, s)`); and SQLAlchemy's
 documented naming convention given to a metadata (SQF013: `naming_convention={...}` added to a `MetaData(...)`,
 `metadata=MetaData(naming_convention={...})` to a factory, `metadata = MetaData(naming_convention={...})` in a
-base's body, in place of its `pass`). Anything else means a bug of ours, and the file is not written.
+base's body, in place of its `pass`); and a session closed (SQF015): a function body's `name = <call>` made
+`with <call> as name:` over the statements that followed it in that body, moved unchanged, the last statement
+of the body. Anything else means a bug of ours, and the file is not written.
 """
 
 from __future__ import annotations
@@ -250,6 +252,8 @@ class _Comparison:
         )
 
     def compare(self, old, new, path: str) -> str | None:
+        if isinstance(old, (ast.FunctionDef, ast.AsyncFunctionDef)) and type(new) is type(old):
+            new = _session_unwrapped(old, new)
         if isinstance(old, ast.AST) and isinstance(new, ast.AST):
             if isinstance(old, ast.Call) and isinstance(new, ast.Call) and self.replacement_is_ours(old, new):
                 return None
@@ -307,6 +311,28 @@ class _Comparison:
         if position < len(old):
             return f"{path}[{position}]: removed"
         return None
+
+
+def _session_unwrapped(old: ast.FunctionDef, new: ast.FunctionDef) -> ast.FunctionDef:
+    """`new` as it would be without SQF015's edit: where its body ends in `with <call> as name:` whose `old`
+    counterpart is the statement `name = <call>` (one plain name, the same call), that statement and the
+    block's statements after it, to be compared with `old`'s; else `new` itself."""
+    index = len(new.body) - 1
+    opened = new.body[index] if new.body else None
+    if not isinstance(opened, ast.With) or len(opened.items) != 1 or index >= len(old.body):
+        return new
+    assignment, item = old.body[index], opened.items[0]
+    if not (isinstance(assignment, ast.Assign) and len(assignment.targets) == 1
+            and isinstance(assignment.targets[0], ast.Name) and isinstance(assignment.value, ast.Call)
+            and isinstance(item.optional_vars, ast.Name) and item.optional_vars.id == assignment.targets[0].id
+            and ast.dump(item.context_expr) == ast.dump(assignment.value)
+            and len(old.body) == index + 1 + len(opened.body)):
+        return new
+    import copy
+
+    unwrapped = copy.copy(new)
+    unwrapped.body = [*new.body[:index], assignment, *opened.body]
+    return unwrapped
 
 
 def _fresh_mutable(old: ast.AST, new: ast.AST) -> bool:

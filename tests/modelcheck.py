@@ -11,6 +11,7 @@ The assertions of the semantic tests are read from the fixtures themselves, from
     # expect: numeric orders.total; float places.latitude   (money exact, measures left as floats)
     # expect: unique profiles.user_id; not-unique votes.user_id   (one child per parent, or several: SQF014)
     # expect: convention users; no-convention notes; constraint-named users=uq_users_email   (SQF013)
+    # expect: closes-sessions purge   (the function, called with no arguments, gives back every connection)
 
 so that each fixture says, next to its models, what the fixed schema must be.
 """
@@ -197,6 +198,8 @@ def check(kind: str, target: str, module, tables, engine) -> str | None:
         names += [c["name"] for c in inspector.get_check_constraints(table)]
         if name not in names:
             return f"{target}: no constraint so named, the catalog has {names}"
+    elif kind == "closes-sessions":
+        return sessions_left_open(getattr(module, target), target)
     elif kind == "insertable":  # `insertable tasks:case_id=1,title=x`: such a row can be saved
         table, _, assignments = target.partition(":")
         values = dict(item.split("=", 1) for item in assignments.split(",") if item)
@@ -262,6 +265,41 @@ def duplicate_key_problem(engine: sa.Engine, table: sa.Table, column: str, uniqu
         finally:
             transaction.rollback()
     return None
+
+
+def sessions_left_open(function, target: str) -> str | None:
+    """`closes-sessions purge`: `purge()` of the fixed module gives back to the pool every connection it took,
+    when it returns and with the garbage collector off (a session left open holds its connection until the
+    collector finds it: SQF015). Counted by the pool's own events, on every engine the function's module sees."""
+    import gc
+
+    engines = [value for value in function.__globals__.values() if isinstance(value, sa.Engine)]
+    if not engines:
+        return f"{target}: its module has no engine to watch"
+    out = [0]
+
+    def checkout(*_):
+        out[0] += 1
+
+    def checkin(*_):
+        out[0] -= 1
+
+    for engine in engines:
+        sa.event.listen(engine.pool, "checkout", checkout)
+        sa.event.listen(engine.pool, "checkin", checkin)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        function()
+        left = out[0]
+    finally:
+        for engine in engines:
+            sa.event.remove(engine.pool, "checkout", checkout)
+            sa.event.remove(engine.pool, "checkin", checkin)
+        if collecting:
+            gc.enable()
+        gc.collect()
+    return None if left == 0 else f"{target}: {left} connection(s) still checked out after it returned"
 
 
 def server_default_problem(engine: sa.Engine, tables, target: str) -> str | None:

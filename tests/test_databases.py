@@ -13,6 +13,10 @@
    acts (rulebook §1). Every outcome is asserted exactly as observed, and tabulated in
    tests/bulk_delete_observations.md (`python tests/test_databases.py` rewrites it).
 
+3. Sessions (SQF015): a session never closed keeps its pooled connection (PostgreSQL: `idle in
+   transaction`) until the garbage collector runs, and a small pool runs dry; `with` gives it back; an
+   object returned from a closed session is detached (`test_session_leak_on_server`).
+
 A server that does not answer skips these tests; SQLA_FIX_REQUIRE_DATABASES=1 (CI) makes it a failure.
 """
 
@@ -86,6 +90,8 @@ def _attempt(engine: sa.Engine, table: sa.Table, column: str, value):
 def _problems(server: str, engine: sa.Engine, kind: str, target: str, tables) -> list[str]:
     if kind == "insertable":
         return _insertable_problems(server, engine, target)
+    if kind == "closes-sessions":  # played on SQLite by modelcheck; on the servers by test_session_leak_on_server
+        return []
     if kind == "server-default":  # a raw INSERT without the column stores the server default (SQF009)
         problem = server_default_problem(engine, tables, target)
         return [problem] if problem else []
@@ -546,3 +552,100 @@ def test_naming_convention_breaks_what_sqf013_reports(server: str):
         with pytest.raises(sa.exc.DBAPIError) as refused:
             clash.create_all(engine)
         assert ("already exists" if server == "postgresql" else "Duplicate key name") in str(refused.value.orig)
+# -- SQF015: a session that is never closed keeps its connection ------------------------------------------
+
+
+@functools.cache
+def _leak_models():
+    """An owner with a lazy collection of pets (tables of SQF015's own, in the scratch namespace)."""
+    from sqlalchemy.orm import declarative_base, relationship
+
+    Base = declarative_base()
+
+    class Owner(Base):
+        __tablename__ = "sqf015_owners"
+        id = sa.Column(sa.Integer, primary_key=True)
+        pets = relationship(lambda: Pet)
+
+    class Pet(Base):
+        __tablename__ = "sqf015_pets"
+        id = sa.Column(sa.Integer, primary_key=True)
+        owner_id = sa.Column(sa.ForeignKey("sqf015_owners.id"), index=True, nullable=False)
+
+    return Base, Owner
+
+
+@pytest.mark.database
+def test_session_leak_on_server(server: str):
+    """What SQF015's rationale says, on the server: a function that opens a session, queries and returns
+    without closing it leaves its connection checked out of the pool (on PostgreSQL `idle in transaction`)
+    until the garbage collector runs; with a pool of 2, the third such call times out; the same function
+    with `with SessionLocal() as db:` gives the connection back; and an object returned from a closed
+    session is detached: its lazy relationship raises DetachedInstanceError, where it loads today."""
+    import gc
+
+    from sqlalchemy.orm import sessionmaker
+    from sqlalchemy.orm.exc import DetachedInstanceError
+
+    from dbservers import URLS
+
+    Base, Owner = _leak_models()
+    with scratch(server) as scratch_engine:
+        namespace = scratch_engine.namespace
+        pool = {"pool_size": 2, "max_overflow": 0, "pool_timeout": 1}
+        if server == "postgresql":
+            engine = sa.create_engine(URLS[server], connect_args={"options": f"-c search_path={namespace}"}, **pool)
+        else:
+            engine = sa.create_engine(URLS[server].rsplit("/", 1)[0] + f"/{namespace}?charset=utf8mb4", **pool)
+        SessionLocal = sessionmaker(bind=engine)
+        Base.metadata.create_all(engine)
+        with SessionLocal.begin() as db:
+            db.add(Owner(id=1, pets=[Owner.pets.property.mapper.class_(id=1)]))
+        pids = []
+
+        def leaks():
+            db = SessionLocal()
+            pids.append(db.execute(sa.text("SELECT pg_backend_pid()" if server == "postgresql"
+                                           else "SELECT CONNECTION_ID()")).scalar())
+
+        def closes():
+            with SessionLocal() as db:
+                db.execute(sa.text("SELECT 1"))
+
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            leaks()
+            assert engine.pool.checkedout() == 1
+            if server == "postgresql":
+                with scratch_engine.connect() as conn:
+                    state = conn.execute(sa.text("SELECT state FROM pg_stat_activity WHERE pid = :pid"),
+                                         {"pid": pids[0]}).scalar()
+                assert state == "idle in transaction"
+            leaks()
+            with pytest.raises(sa.exc.TimeoutError, match="QueuePool limit of size 2 overflow 0 reached"):
+                leaks()
+            gc.collect()
+            assert engine.pool.checkedout() == 0
+            closes()
+            closes()
+            closes()
+            assert engine.pool.checkedout() == 0
+
+            def load_open():
+                db = SessionLocal()
+                return db.get(Owner, 1)
+
+            def load_closed():
+                with SessionLocal() as db:
+                    return db.get(Owner, 1)
+
+            assert len(load_open().pets) == 1
+            owner = load_closed()
+            with pytest.raises(DetachedInstanceError, match="is not bound to a Session; lazy load operation"):
+                owner.pets
+        finally:
+            if collecting:
+                gc.enable()
+            gc.collect()
+            engine.dispose()

@@ -294,6 +294,12 @@ NAIVE_STAMPS = ('    created_at = Column(DateTime, server_default=func.now(), nu
 TABLE_LOOK_ALIKE = ('events = Table("pages", Base.metadata, Column("id", Integer, primary_key=True),\n'
                     '               Column("created", DateTime))\n')
 MIXIN = ("class Stamped:\n" + "".join(f"    {line}\n" for line in STAMPED))
+# SQF015
+RETURNED = ("from sqlalchemy.orm import Session\n"
+            "def first(engine):\n    db = Session(engine)\n    return db.get(C, 1)\n")
+SHARED = "from sqlalchemy.orm import sessionmaker\nSessionLocal = sessionmaker()\nsession = SessionLocal()\n"
+DEPENDENCY = ("from sqlalchemy.orm import sessionmaker\nSessionLocal = sessionmaker()\n"
+              "def get_db():\n    db = SessionLocal()\n    yield db\n    db.close()\n")
 
 # SQF013 (the header's Base is given a convention of its own: the finding is that of `Model`)
 NO_CONVENTION = ("from sqlalchemy import CheckConstraint, MetaData\nBase.metadata.naming_convention = {}\n"
@@ -319,6 +325,17 @@ DECISIONS = [
     Decision("SQF013", NO_CONVENTION, NO_CONVENTION.replace(
         "class Model(DeclarativeBase):\n    pass\n",
         'class Model(DeclarativeBase):\n    pass\nModel.metadata.naming_convention = {"pk": "pk_%(table_name)s"}\n')),
+    # SQF015: where the session ends, said in the code
+    Decision("SQF015", RETURNED, RETURNED.replace("    db = Session(engine)\n    return", "    with Session(engine) as db:\n        return"),
+             "`with Session(engine) as db:` around its use"),
+    Decision("SQF015", RETURNED, RETURNED.replace("    return db.get(C, 1)\n",
+                                                  "    try:\n        return db.get(C, 1)\n    finally:\n        db.close()\n"),
+             "`db.close()` in a `finally:`"),
+    Decision("SQF015", SHARED, SHARED.replace("session = SessionLocal()\n", "def work():\n    with SessionLocal() as session:\n"
+                                              "        session.execute(text('select 1'))\n"), "open one per unit of work"),
+    Decision("SQF015", DEPENDENCY, DEPENDENCY.replace("    yield db\n    db.close()\n",
+                                                      "    try:\n        yield db\n    finally:\n        db.close()\n"),
+             "`try: yield db`"),
     # SQF008: Numeric and Decimal (SQLModel's max_digits/decimal_places), or an integer of cents
     Decision("SQF008", MONEY_SQLMODEL, "from decimal import Decimal\n" + MONEY_SQLMODEL.replace(
         "price: float", "price: Decimal = Field(max_digits=12, decimal_places=2)"),

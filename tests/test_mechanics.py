@@ -419,3 +419,67 @@ def test_a_real_syntax_error_is_still_one(tmp_path):
     [result] = engine.run([project / "models.py"], Config())
     assert result.error == "cannot parse: invalid syntax at line 6"
     assert result.findings == []
+
+
+# -- files that declare no models but open sessions (SQF015) -------------------------------------------------
+
+SESSIONS = {
+    "pyproject.toml": "[project]\nname = 'jobs'\n",
+    "jobs/__init__.py": "",
+    "jobs/database.py": MODEL + "\nfrom sqlalchemy import create_engine\nfrom sqlalchemy.orm import sessionmaker\n\n"
+                        "SessionLocal = sessionmaker(bind=create_engine('sqlite://'))\n",
+    # never mentions SQLAlchemy: decided for its functions, its factory resolved through the import
+    "jobs/report.py": "from .database import SessionLocal, User\n\n\ndef report():\n    db = SessionLocal()\n"
+                      "    print(db.query(User).count())\n",
+    "jobs/other.py": "from .database import User\n\n\ndef names():\n    return [User.__name__]\n",
+    # a name no import makes a session factory: unknown, quiet
+    "jobs/unknown.py": "from somewhere import SessionLocal\n\n\ndef f():\n    db = SessionLocal()\n    db.go()\n",
+}
+
+
+def test_a_script_that_opens_sessions_is_decided_and_fixed(tmp_path):
+    project = write(tmp_path / "p", SESSIONS)
+    report = project / "jobs" / "report.py"
+    results = {r.path.name: r for r in engine.run([project / "jobs"], Config())}
+    assert [f.code for f in results["report.py"].findings] == ["SQF015"]
+    assert results["report.py"].fixed_source.decode().endswith(
+        "    with SessionLocal() as db:\n        print(db.query(User).count())\n")
+    assert results["unknown.py"].findings == [] and not results["unknown.py"].changed
+    assert results["other.py"].findings == [] and results["other.py"].original is None  # not even parsed
+    # given alone, the script reads database.py for its factory, as in the whole project
+    [alone] = engine.run([report], Config())
+    assert alone.fixed_source == results["report.py"].fixed_source
+
+
+def test_a_fixed_script_is_verified_like_any_file(tmp_path, monkeypatch):
+    from sqla_fix import rewrite
+
+    project = write(tmp_path / "p", SESSIONS)
+    monkeypatch.setattr(rewrite, "unintended_change", lambda old, new, old_tree=None: "a change of ours")
+    [result] = engine.run([project / "jobs" / "report.py"], Config())
+    assert result.error == "internal error, file left unchanged: a change of ours" and result.fixed_source is None
+
+
+def test_reading_session_files_leaves_the_models_decided_as_before(tmp_path):
+    project = write(tmp_path / "p", SESSIONS)
+
+    def findings(config):
+        return {r.path.name: [(f.line, f.code, f.message) for f in r.findings if f.code != "SQF015"]
+                for r in engine.run([project], config)}
+
+    assert findings(Config()) == findings(Config(ignore=["SQF015"]))
+    assert findings(Config())["database.py"]  # the models' own findings are there
+
+
+@pytest.mark.parametrize(("source", "worth"), [
+    (b"def f():\n    db = SessionLocal()\n", True),
+    (b"def f():\n    s: Session = sa.orm.Session(bind=e)\n", True),
+    (b"s = sessionmaker(engine)()\n", True),
+    (b"from flask import session\n\ndef f():\n    user = session.get('user')\n", False),
+    (b"def f():\n    self.session = SessionLocal()\n", False),  # the object owns it: nothing to decide
+    (b"def f():\n    return get_db()\n", False),
+])
+def test_the_byte_test_for_sessions(source, worth):
+    from sqla_fix.markers import may_open_sessions
+
+    assert may_open_sessions(source) is worth

@@ -83,3 +83,44 @@ def test_our_edits_pass(old, new):
 )
 def test_anything_else_is_caught(old, new, problem):
     assert problem in unintended_change(old, new)
+
+
+# SQF015: `name = <call>` of a function body made `with <call> as name:` over the statements after it
+SESSION_OLD = "def f(x):\n    '''Doc.'''\n    db = S(bind=e)\n    db.run(x)\n    if x:\n        db.commit()\n"
+SESSION_NEW = "def f(x):\n    '''Doc.'''\n    with S(bind=e) as db:\n        db.run(x)\n        if x:\n            db.commit()\n"
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (SESSION_OLD, SESSION_NEW),
+        (SESSION_OLD.replace("def f", "async def f"), SESSION_NEW.replace("def f", "async def f")),
+        ("class A:\n    def m(self):\n        s = S()\n        s.go()\n",
+         "class A:\n    def m(self):\n        with S() as s:\n            s.go()\n"),
+    ],
+    ids=["function", "async-function", "method"],
+)
+def test_a_session_closed_by_with_passes(old, new):
+    assert unintended_change(old, new) is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        # another name, another call, a statement left out of the block or added to it, a changed statement
+        (SESSION_OLD, SESSION_NEW.replace("as db", "as s"), "became"),
+        (SESSION_OLD, SESSION_NEW.replace("S(bind=e) as", "S() as"), "became"),
+        (SESSION_OLD, SESSION_NEW.replace("        if x:\n            db.commit()\n", "    if x:\n        db.commit()\n"),
+         "became"),
+        (SESSION_OLD, SESSION_NEW + "        db.close()\n", "Assign became With"),
+        (SESSION_OLD, SESSION_NEW.replace("db.run(x)", "db.run(y)"), "'x' became 'y'"),
+        # not an assignment of a call, a `with` at module level, an annotated assignment
+        ("def f():\n    db = s\n    db.go()\n", "def f():\n    with s as db:\n        db.go()\n", "became"),
+        ("db = S()\ndb.go()\n", "with S() as db:\n    db.go()\n", "became"),
+        ("def f():\n    db: T = S()\n    db.go()\n", "def f():\n    with S() as db:\n        db.go()\n", "became"),
+    ],
+    ids=["other-name", "other-call", "statement-left-out", "statement-added", "changed-inside", "not-a-call",
+         "module-level", "annotated"],
+)
+def test_other_withs_are_caught(old, new, problem):
+    assert problem in unintended_change(old, new)

@@ -12,6 +12,7 @@ from .sqf008_money_float import MoneyAsFloat
 from .sqf009_flag_default import FlagWithoutDefault
 from .sqf014_one_to_one import OneToOneNotUnique
 from .sqf013_naming_convention import NoNamingConvention
+from .sqf015_session_leak import SessionLeak
 
 RULES: list[Rule] = [
     ForeignKeyWithoutIndex(),
@@ -25,6 +26,7 @@ RULES: list[Rule] = [
     FlagWithoutDefault(),
     OneToOneNotUnique(),
     NoNamingConvention(),
+    SessionLeak(),
 ]
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
 
