@@ -147,8 +147,15 @@ def example_findings(rule: Rule, code: str) -> list[str]:
     from .engine import process_source
     from .rules.base import EXAMPLE_HEADER
 
+    import tempfile
+
     source = EXAMPLE_HEADER + code
-    result = process_source(Path("example.py"), source.encode(), Config(select=[rule.code], unsafe_fixes=True))
+    # in a directory of its own: an example is a project of one file (here, the checkout's own code would be
+    # read as its project, and a rule that looks at the project would describe sqla-fix's sources)
+    with tempfile.TemporaryDirectory(prefix="sqla-fix-example-") as directory:
+        path = Path(directory) / "example.py"
+        path.write_bytes(source.encode())
+        result = process_source(path, source.encode(), Config(select=[rule.code], unsafe_fixes=True))
     offset = EXAMPLE_HEADER.count("\n")
     return [f"{f.line - offset}:{f.column}: {f.code} [{f.fix or 'no'} fix] {f.message}"
             for f in result.findings if f.code == rule.code]
