@@ -174,6 +174,8 @@ class IndexFact:
 
     table_or_class: str
     columns: list[str]
+    unique: bool = False  # Index(..., unique=True)
+    expressions: list[str] = field(default_factory=list)  # columns used in expressions: func.lower(User.email)
 
 
 @dataclass

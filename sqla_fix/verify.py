@@ -7,8 +7,10 @@ lines and imported names, timestamp columns (filled in by `server_default`) in c
 `backref("x", cascade=...)`); and a default called once made a function (`default=f()` by `f` or
 `lambda: ...`, SQLModel's `Field(default=f())` by `Field(default_factory=f)`); and money taken out of
 floats (`Float`/`Double` by `Numeric(p, s)`, `float` by `Decimal` in an annotation, `x: Mapped[float]` given
-`= mapped_column(Numeric(p, s))`, `mapped_column(...)` given a leading `Numeric(p, s)`). Anything else means a
-bug of ours, and the file is not written.
+`= mapped_column(Numeric(p, s))`, `mapped_column(...)` given a leading `Numeric(p, s)`); and identities
+made unique (`unique=True` added to a `Column`, `mapped_column` or `Field` that had no `unique=`, a bare
+`x: Mapped[str]` given `= mapped_column(unique=True)`). Anything else means a bug of ours, and the file
+is not written.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ _TEXT_TYPES = {"String": "Text", "VARCHAR": "Text", "Unicode": "UnicodeText", "N
 _CALLED_ONCE = frozenset({"utcnow", "now", "today", "time", "time_ns", "uuid4", "uuid1"})
 # The float types whose money columns SQF008 makes Numeric(p, s).
 _FLOAT_TYPES = frozenset({"Float", "FLOAT", "Double", "DOUBLE", "DOUBLE_PRECISION", "REAL"})
+# The column calls that SQF011 gives `unique=True`.
+_COLUMN_CALLS = frozenset({"Column", "mapped_column", "Field"})
 
 
 def unintended_change(old_source: str, new_source: str, old_tree: ast.Module | None = None) -> str | None:
@@ -100,6 +104,8 @@ class _Comparison:
             defaults = [k.value for k in new.keywords if k.arg == "default"]
             return len(new.keywords) == 2 and len(defaults) == 1 and ast.dump(defaults[0]) == ast.dump(old)
         if old is None:  # SQF008: `x: Mapped[float]` -> `x: Mapped[Decimal] = mapped_column(Numeric(12, 2))`
+            if _unique_only(new) and self.name(new.func) == "mapped_column":
+                return True  # SQF011: `email: Mapped[str]` -> `email: Mapped[str] = mapped_column(unique=True)`
             return (isinstance(new, ast.Call) and self.name(new.func) == "mapped_column" and len(new.args) == 1
                     and not new.keywords and self.numeric(new.args[0]))
         # String(n) -> Text, String(n, collation="x") -> Text(collation="x")
@@ -120,6 +126,16 @@ class _Comparison:
                 and [k.arg for k in new.keywords] == ["cascade"]
             )
         return False
+
+    def without_added_unique(self, old: ast.Call, new: ast.Call) -> ast.Call:
+        """`new` without the `unique=True` that SQF011 adds to a column call (`Column`, `mapped_column`,
+        SQLModel's `Field`) that had no `unique=`; `new` itself otherwise (then compared as it is)."""
+        if self.name(new.func) not in _COLUMN_CALLS or any(k.arg == "unique" for k in old.keywords):
+            return new
+        added = [k for k in new.keywords if k.arg == "unique"]
+        if len(added) != 1 or not (isinstance(added[0].value, ast.Constant) and added[0].value.value is True):
+            return new
+        return ast.Call(func=new.func, args=new.args, keywords=[k for k in new.keywords if k is not added[0]])
 
     def numeric(self, node: ast.AST) -> bool:
         """`Numeric(p, s)` with two integers, and nothing else (what SQF008 writes)."""
@@ -202,6 +218,8 @@ class _Comparison:
         if isinstance(old, ast.AST) and isinstance(new, ast.AST):
             if isinstance(old, ast.Call) and isinstance(new, ast.Call) and self.replacement_is_ours(old, new):
                 return None
+            if isinstance(old, ast.Call) and isinstance(new, ast.Call):
+                new = self.without_added_unique(old, new)
             if self.bare_text_type(old, new):
                 return None
             if isinstance(old, ast.AnnAssign) and isinstance(new, ast.AnnAssign) and self.mapped_decimal(
@@ -250,6 +268,12 @@ class _Comparison:
         if position < len(old):
             return f"{path}[{position}]: removed"
         return None
+
+
+def _unique_only(new: ast.AST) -> bool:
+    """A call whose only argument is `unique=True` (SQF011's `= mapped_column(unique=True)`)."""
+    return (isinstance(new, ast.Call) and not new.args and len(new.keywords) == 1 and new.keywords[0].arg == "unique"
+            and isinstance(new.keywords[0].value, ast.Constant) and new.keywords[0].value.value is True)
 
 
 def _fresh_mutable(old: ast.AST, new: ast.AST) -> bool:

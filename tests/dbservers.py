@@ -191,7 +191,7 @@ def attribute_values(mapper, values: dict[str, object]) -> dict[str, object]:
 # ---------------------------------------------------------------- what the database says
 
 def describe_error(exc: BaseException) -> tuple[str, str | None]:
-    """('not-null', column) | ('foreign-key', None) | ('other', message) from a DBAPI error."""
+    """('not-null', column) | ('foreign-key', None) | ('unique', constraint) | ('other', message) from a DBAPI error."""
     orig = getattr(exc, "orig", exc)
     if hasattr(orig, "diag"):  # psycopg
         sqlstate = orig.sqlstate
@@ -199,6 +199,8 @@ def describe_error(exc: BaseException) -> tuple[str, str | None]:
             return "not-null", orig.diag.column_name
         if sqlstate == "23503":
             return "foreign-key", None
+        if sqlstate == "23505":
+            return "unique", orig.diag.constraint_name
         return "other", f"{sqlstate} {orig}"
     code = orig.args[0] if getattr(orig, "args", None) else None
     message = str(orig.args[1]) if len(getattr(orig, "args", ())) > 1 else str(orig)
@@ -206,6 +208,8 @@ def describe_error(exc: BaseException) -> tuple[str, str | None]:
         return "not-null", message.split("'")[1]
     if code in (1451, 1452):  # Cannot delete or update a parent row / add a child row: FK fails
         return "foreign-key", None
+    if code == 1062:  # Duplicate entry 'x' for key 'k'
+        return "unique", message.rsplit("'", 2)[-2]
     return "other", f"{code} {message}"
 
 

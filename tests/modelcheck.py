@@ -170,6 +170,13 @@ def check(kind: str, target: str, module, tables, engine) -> str | None:
         leading.append(inspector.get_pk_constraint(column.table.name)["constrained_columns"][:1])
         if leading.count([column.name]) != 1:
             return f"{target}: expected exactly one index leading with it, catalog has {leading}"
+    elif kind in ("unique", "not-unique"):  # SQF011: a unique constraint or unique index on the column alone
+        column = _column(tables, target)
+        inspector = sa.inspect(engine)
+        alone = [u["column_names"] for u in inspector.get_unique_constraints(column.table.name)]
+        alone += [i["column_names"] for i in inspector.get_indexes(column.table.name) if i["unique"]]
+        if ([column.name] in alone) != (kind == "unique"):
+            return f"{target}: expected {kind}, the catalog's unique constraints and indexes are on {alone}"
     elif kind in ("column", "no-column"):
         table, name = target.rsplit(".", 1)
         if (name in tables[table].c) != (kind == "column"):

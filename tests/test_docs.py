@@ -288,8 +288,25 @@ NAIVE_STAMPS = ('    created_at = Column(DateTime, server_default=func.now(), nu
 TABLE_LOOK_ALIKE = ('events = Table("pages", Base.metadata, Column("id", Integer, primary_key=True),\n'
                     '               Column("created", DateTime))\n')
 MIXIN = ("class Stamped:\n" + "".join(f"    {line}\n" for line in STAMPED))
+# SQF011
+TENANT_EMAIL = _class("User", "users", "tenant_id: Mapped[int]", "email: Mapped[str] = mapped_column(String(255))")
+SOFT_EMAIL = _class("User", "users", "deleted_at: Mapped[Optional[datetime]]",
+                    "email: Mapped[str] = mapped_column(String(255))")
+INVITE_EMAIL = _class("Invitation", "invitations", "email: Mapped[str] = mapped_column(String(255))")
+POST_SLUG = _class("Post", "posts", "blog_id: Mapped[int]", "slug: Mapped[str] = mapped_column(String(100))")
 
 DECISIONS = [
+    # SQF011: unique per tenant, among live rows, not unique by design, unique alone or per parent
+    Decision("SQF011", TENANT_EMAIL, TENANT_EMAIL.replace(
+        "    id:", '    __table_args__ = (UniqueConstraint("tenant_id", "email"),)\n    id:'),
+             'UniqueConstraint("tenant_id", "email")'),
+    Decision("SQF011", SOFT_EMAIL, "from sqlalchemy import text\n" + SOFT_EMAIL.replace(
+        "    id:", '    __table_args__ = (Index("uq_users_email", "email", unique=True, '
+                   'postgresql_where=text("deleted_at IS NULL")),)\n    id:'), "postgresql_where="),
+    Decision("SQF011", INVITE_EMAIL, INVITE_EMAIL.replace("String(255))", "String(255), unique=False)"), "unique=False"),
+    Decision("SQF011", POST_SLUG, POST_SLUG.replace("String(100))", "String(100), unique=True)"), "unique=True"),
+    Decision("SQF011", POST_SLUG, POST_SLUG.replace(
+        "    id:", '    __table_args__ = (UniqueConstraint("blog_id", "slug"),)\n    id:'), "UniqueConstraint("),
     # SQF008: Numeric and Decimal (SQLModel's max_digits/decimal_places), or an integer of cents
     Decision("SQF008", MONEY_SQLMODEL, "from decimal import Decimal\n" + MONEY_SQLMODEL.replace(
         "price: float", "price: Decimal = Field(max_digits=12, decimal_places=2)"),

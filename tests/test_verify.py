@@ -26,10 +26,13 @@ from sqla_fix.verify import unintended_change
         ("class C:\n    fee: Mapped[float] = mapped_column(default=1)\n",
          "class C:\n    fee: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=1)\n"),
         ("x = sa.Column(sa.Double())\n", "x = sa.Column(sa.Numeric(19, 4))\n"),
+        ("email = db.Column(db.String(120), index=True)\n", "email = db.Column(db.String(120), index=True, unique=True)\n"),
+        ("class U:\n    email: str = Field(index=True)\n", "class U:\n    email: str = Field(index=True, unique=True)\n"),
+        ("class U:\n    username: Mapped[str]\n", "class U:\n    username: Mapped[str] = mapped_column(unique=True)\n"),
     ],
     ids=["keywords", "aliased-string", "sa-string", "backref", "class-columns", "table-columns", "sqlmodel-sa-column",
          "sqlmodel-field", "sqlmodel-default", "import", "money-typed", "money-bare-mapped", "money-mapped-column",
-         "money-sa-double"],
+         "money-sa-double", "unique-column", "unique-sqlmodel-field", "unique-bare-mapped"],
 )
 def test_our_edits_pass(old, new):
     assert unintended_change(old, new) is None
@@ -52,10 +55,15 @@ def test_our_edits_pass(old, new):
         ("x: Optional[float] = 1.0\n", "x: Optional[Decimal] = 1.0\n", "'float' became 'Decimal'"),
         ("x = f(float)\n", "x = f(Decimal)\n", "'float' became 'Decimal'"),
         ("c = mapped_column(default=1)\n", "c = mapped_column(Numeric(12, 2), default=2)\n", "unexpected addition"),
+        ("c = Column(String, unique=False)\n", "c = Column(String, unique=True)\n", "False became True"),
+        ("c = Column(String)\n", "c = Column(String, unique=False)\n", "unexpected addition keyword(arg='unique'"),
+        ("class U:\n    x: Mapped[str]\n", "class U:\n    x: Mapped[str] = mapped_column(unique=True, index=True)\n",
+         "became"),
     ],
     ids=["changed-name", "other-keyword", "other-statement", "removed-statement", "not-sqlalchemy-string",
          "repeated-keyword", "changed-default", "column-not-filled-by-the-database", "float-configured",
-         "not-a-float", "float-outside-mapped", "optional-outside-mapped", "float-outside-annotation", "money-default-changed"],
+         "not-a-float", "float-outside-mapped", "optional-outside-mapped", "float-outside-annotation", "money-default-changed",
+         "unique-false-flipped", "unique-false-added", "bare-mapped-more-than-unique"],
 )
 def test_anything_else_is_caught(old, new, problem):
     assert problem in unintended_change(old, new)
