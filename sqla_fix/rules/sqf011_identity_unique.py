@@ -38,7 +38,8 @@ a primary key, a foreign key, a ``UniqueConstraint`` or unique ``Index`` that co
 ``__table_args__``, in the ``Table(...)``, at module level in any file of the project; a composite one is
 uniqueness per something the author chose; a functional one such as ``Index("uq", func.lower(email),
 unique=True)`` is the careful form), and identity names on append-only records (logs, events, audit
-entries, history), which repeat them by nature.
+entries, history, sign-in attempts), which repeat them by nature, and columns that are not strings (a
+``login`` that is a timestamp).
 
 Reported, not fixed (the message says which unique index the engineer would write):
 - an identity column of another table (an email on orders, invitations, contacts): whether each row is
@@ -90,6 +91,8 @@ TENANT_WORDS = frozenset({
     "tenant", "organization", "organisation", "org", "workspace", "team", "company", "account", "site", "realm",
 })
 _TEXT_TYPES = frozenset({"sa.Text", "sa.UnicodeText", "sa.TEXT", "sa.CLOB"})
+_STRING_TYPES = frozenset({"sa.String", "sa.Unicode", "sa.VARCHAR", "sa.NVARCHAR", "sa.CHAR", "sa.NCHAR",
+                           "sa.citext.CITEXT", "sa.CITEXT"})
 _ATTEMPT_NOUNS = [*APPEND_ONLY_NOUNS, "attempt", "login_attempt", "session", "token"]
 
 
@@ -138,6 +141,16 @@ def _constraint_columns(call: ast.Call, is_index: bool) -> set[str]:
     for argument in positional:
         names |= _mentioned(argument)
     return names
+
+
+def _textual(column: ColumnFact) -> bool:
+    """A string column (or one whose type is not written: `Mapped[str]`, a SQLModel `str`): a `login` that
+    is a timestamp or a flag, or a `handle` that is a number, is not an identity."""
+    if column.type_call is not None:
+        return column.type_name in _STRING_TYPES or column.type_name in _TEXT_TYPES
+    if column.style is Style.SQLMODEL:
+        return column.type_name in ("str", "EmailStr")
+    return column.python_type in (None, "str")
 
 
 def _unique_keyword(call: ast.Call) -> bool | None:
@@ -255,7 +268,7 @@ Before adding a unique constraint to a table with rows, find the duplicates:
 
     # -- the decision -------------------------------------------------------------------------------------------
     def _column(self, context: RuleContext, owner, column: ColumnFact, kind: str) -> Finding | None:
-        if self._covered(context, owner, column):
+        if self._covered(context, owner, column) or not _textual(column):
             return None
         entity = _entity_name(context, owner) if kind == "identity" else None
         if (kind == "identity" and entity is None and not isinstance(owner, TableFact)
