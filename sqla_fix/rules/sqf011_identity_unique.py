@@ -57,7 +57,8 @@ Reported, not fixed (the message says which unique index the engineer would writ
   it up, which this rule does not read yet: every slug without a covering unique index is reported;
 - a ``Text`` column (MySQL refuses a unique index on TEXT without a prefix length);
 - a column declared on a mixin or an abstract base (every table that uses it gets the constraint), on a
-  single-table-inheritance subclass, a SQLModel field without ``Field(...)``, ``**kwargs``, a
+  single-table-inheritance subclass, a SQLModel field without ``Field(...)`` or declared on a non-table
+  SQLModel base (``class UserBase(SQLModel)``, shared with the schemas built on it), ``**kwargs``, a
   ``sa_column_kwargs=`` that cannot be read, a base sqla-fix cannot read, a computed ``__table_args__``.
 """
 
@@ -214,10 +215,11 @@ Before adding a unique constraint to a table with rows, find the duplicates:
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
         identity = set(context.config.identity_names)
+        self._inherited: dict[int, str] = {}  # columns of a SQLModel table declared on a non-table base
         for owner in context.owners():
             if isinstance(owner, ModelClass) and owner.kind is ClassKind.ROOT:
                 continue
-            for column in list(owner.columns.values()):
+            for column in self._own_columns(context, owner):
                 names = {column.name, column.db_name} - {None}
                 if names & identity:
                     kind = "identity"
@@ -228,6 +230,21 @@ Before adding a unique constraint to a table with rows, find the duplicates:
                 finding = self._column(context, owner, column, kind)
                 if finding is not None:
                     yield finding
+
+    def _own_columns(self, context: RuleContext, owner) -> list[ColumnFact]:
+        """The owner's columns, and on a SQLModel table those of the non-table SQLModel bases it inherits
+        (`class UserBase(SQLModel)`: no table of their own, so no one else checks them)."""
+        columns = list(owner.columns.values())
+        if isinstance(owner, ModelClass) and owner.sqlmodel and owner.kind is ClassKind.MAPPED:
+            seen = set(owner.columns)
+            for cls in context.picture.chain(owner)[1:]:
+                if cls.kind is ClassKind.OTHER and cls.sqlmodel and cls.module is context.facts:
+                    for name, column in cls.columns.items():
+                        if name not in seen:
+                            seen.add(name)
+                            self._inherited[id(column)] = cls.name
+                            columns.append(column)
+        return columns
 
     # -- what covers it ---------------------------------------------------------------------------------------
     def _covered(self, context: RuleContext, owner, column: ColumnFact) -> bool:
@@ -313,6 +330,9 @@ Before adding a unique constraint to a table with rows, find the duplicates:
         plain = ("unique=True, a composite UniqueConstraint, or unique=False if it is not unique by design")
         if column.star_kwargs:
             return "its keywords include **kwargs that sqla-fix cannot read", plain
+        if id(column) in self._inherited:
+            return (f"it is declared on `{self._inherited[id(column)]}`, a SQLModel base that other models may "
+                    "share", f"`{column.name}: str = Field(unique=True)` there, or unique=False")
         if "sa_column_kwargs" in column.keywords:
             return "its sa_column_kwargs= may say it already", plain
         unknown = unknown_definition(context.picture, owner)
