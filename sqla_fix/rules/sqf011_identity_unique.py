@@ -42,14 +42,17 @@ entries, history, sign-in attempts), which repeat them by nature, and columns th
 ``login`` that is a timestamp).
 
 Reported, not fixed (the message says which unique index the engineer would write):
-- an identity column of another table (an email on orders, invitations, contacts): whether each row is
-  one person is the author's to say;
+- an email on another table (orders, invitations, contacts), and a ``username``/``login``/``handle`` on a
+  table of people other than the users table (``Member``, ``Customer``, ``Profile``: setting
+  ``entity-nouns``): whether each row is one person is the author's to say (on any other table, a
+  ``username`` is a credential for something else, ``Server.username``: quiet);
 - a table with a tenant column (``tenant_id``, ``organization_id``, ``workspace_id``, ``team_id``,
   ``account_id``, ...): the email is usually unique per tenant, ``UniqueConstraint("tenant_id", "email")``;
 - a soft-deleted table (``deleted_at``, ``is_deleted``): a deleted account keeps its email, so the unique
   index is a partial one, ``Index(..., unique=True, postgresql_where=text("deleted_at IS NULL"))``
   (MariaDB has no partial indexes);
-- an auth ``provider`` column: the same email signs in through several providers,
+- an auth ``provider`` column (``auth_source``, ``auth_type``, ``oauth_*``, ...): the same email signs in
+  through several providers,
   ``UniqueConstraint("provider", "email")``;
 - an explicit non-unique ``Index(...)`` on the column: making that index ``unique=True`` is the fix, not a
   second index beside it; an index the project's migrations create on it (unique or not is not read);
@@ -94,6 +97,9 @@ TENANT_WORDS = frozenset({
 _TEXT_TYPES = frozenset({"sa.Text", "sa.UnicodeText", "sa.TEXT", "sa.CLOB"})
 _STRING_TYPES = frozenset({"sa.String", "sa.Unicode", "sa.VARCHAR", "sa.NVARCHAR", "sa.CHAR", "sa.NCHAR",
                            "sa.citext.CITEXT", "sa.CITEXT"})
+# Columns that say which authentication a row comes from (besides `*provider*`): pgAdmin's `auth_source`.
+_AUTH_SOURCES = frozenset({"auth_source", "auth_type", "auth_method", "auth_backend", "login_type", "login_source",
+                           "source", "sso"})
 _ATTEMPT_NOUNS = [*APPEND_ONLY_NOUNS, "attempt", "login_attempt", "session", "token"]
 
 
@@ -109,6 +115,13 @@ def _entity_name(context: RuleContext, owner) -> str | None:
         if "_".join(words) in USER_TABLES:
             return owner.name
     return None
+
+
+def _person_like(context: RuleContext, owner) -> bool:
+    """A table of people or accounts other than the users table (`Member`, `Customer`, `Profile`): its
+    `username` or `handle` may well be an identity; on other tables it is a credential for something else."""
+    name = owner.name if isinstance(owner, ModelClass) else "".join(w.capitalize() for w in owner.name.split("_"))
+    return head_noun_matches(name, context.config.entity_nouns) is not None
 
 
 def _columns_of(context: RuleContext, owner) -> dict[str, ColumnFact]:
@@ -295,6 +308,8 @@ Before adding a unique constraint to a table with rows, find the duplicates:
                 "".join(w.capitalize() for w in owner.name.split("_")), _ATTEMPT_NOUNS):
             return None
         name = column.db_name or column.name
+        if kind == "identity" and entity is None and "email" not in name and not _person_like(context, owner):
+            return None  # `Server.username`, `SmtpSettings.login`: credentials for something else, not an identity
         table = owner_table(context.picture, owner) or owner.name
         where = f"`{owner.name}.{column.name}`"
         duplicates = f"SELECT {name}, count(*) FROM {table} GROUP BY {name} HAVING count(*) > 1"
@@ -357,7 +372,7 @@ Before adding a unique constraint to a table with rows, find the duplicates:
             return (f"the table soft-deletes rows ({deleted[0]}): a deleted row keeps its {name}",
                     f"a partial unique index, Index(\"uq_{table}_{name}\", \"{name}\", unique=True, "
                     f"postgresql_where=text(\"{condition}\")) (MariaDB has no partial index), or unique=True")
-        provider = [c for c in others if "provider" in c.split("_") or c in ("oauth", "auth_type", "auth_method")]
+        provider = [c for c in others if {"provider", "idp", "oauth"} & set(c.split("_")) or c in _AUTH_SOURCES]
         if provider:
             return (f"the table has {provider[0]}: the same {name} may sign in through several providers",
                     f"UniqueConstraint(\"{provider[0]}\", \"{name}\"), or unique=True if accounts are one per {name}")
