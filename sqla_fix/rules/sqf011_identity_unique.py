@@ -34,7 +34,9 @@ already holds duplicates, and inserts that succeed today (a second account with 
 ``IntegrityError``.
 
 Quiet (no finding): a column already unique (``unique=True``, an explicit ``unique=False``: decided),
-a primary key, a foreign key, a ``UniqueConstraint`` or unique ``Index`` that contains the column (in
+a primary key, a foreign key, the annotations of a class mapped imperatively (``map_imperatively(User,
+user_table)``: its ``Table(...)`` is checked instead, and CKAN's says ``Index(..., func.lower(Column("email")),
+unique=True, postgresql_where=...)``), a ``UniqueConstraint`` or unique ``Index`` that contains the column (in
 ``__table_args__``, in the ``Table(...)``, at module level in any file of the project; a composite one is
 uniqueness per something the author chose; a functional one such as ``Index("uq", func.lower(email),
 unique=True)`` is the careful form), and identity names on append-only records (logs, events, audit
@@ -229,9 +231,10 @@ Before adding a unique constraint to a table with rows, find the duplicates:
     def check(self, context: RuleContext) -> Iterator[Finding]:
         identity = set(context.config.identity_names)
         self._inherited: dict[int, str] = {}  # columns of a SQLModel table declared on a non-table base
+        imperative = {cls for cls, _ in context.facts.imperative_mappings}  # in this module: names are not unique
         for owner in context.owners():
-            if isinstance(owner, ModelClass) and owner.kind is ClassKind.ROOT:
-                continue
+            if isinstance(owner, ModelClass) and (owner.kind is ClassKind.ROOT or owner.name in imperative):
+                continue  # a class mapped imperatively (CKAN's `User`): its Table(...) is checked, and says it
             for column in self._own_columns(context, owner):
                 names = {column.name, column.db_name} - {None}
                 if names & identity:
