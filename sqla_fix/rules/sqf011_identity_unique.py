@@ -322,10 +322,10 @@ Before adding a unique constraint to a table with rows, find the duplicates:
                 f"gets either; not fixed: whether it is unique alone or per parent (a post's slug per blog) is in "
                 f"how the code looks it up; decide: unique=True, UniqueConstraint(\"<parent>_id\", \"{name}\"), or "
                 f"unique=False"))
-        label = (f"{where} identifies a user, but no unique constraint covers it: two rows can share it, and "
-                 f"a sign-in or reset lookup then finds either") if entity is not None else (
-                 f"{where} looks like an identity, but no unique constraint covers it: if each row is one person "
-                 f"or account, two rows can share it")
+        label = (f"{where} identifies a user, but the model declares no unique constraint on it: two rows can "
+                 "share it, and a sign-in or reset lookup then finds either") if entity is not None else (
+                 f"{where} looks like an identity, but the model declares no unique constraint on it: if each row "
+                 "is one person or account, two rows can share it")
         blocker = self._blocker(context, owner, column, entity, name, table)
         if blocker is not None:
             reason, suggestion = blocker
