@@ -44,10 +44,11 @@ entries, history, sign-in attempts), which repeat them by nature, and columns th
 ``login`` that is a timestamp).
 
 Reported, not fixed (the message says which unique index the engineer would write):
-- an email on another table (orders, invitations, contacts), and a ``username``/``login``/``handle`` on a
-  table of people other than the users table (``Member``, ``Customer``, ``Profile``: setting
-  ``entity-nouns``): whether each row is one person is the author's to say (on any other table, a
-  ``username`` is a credential for something else, ``Server.username``: quiet);
+- an identity column of a table of people other than the users table (``Member``, ``Customer``,
+  ``Contact``, ``Profile``: setting ``entity-nouns``; and invitations, subscribers, sign-ups): whether each
+  row is one person is the author's to say. On any other table it is quiet: an order's or a DNS zone's
+  email is a contact address, a server's ``username`` a credential for something else (Designate's
+  ``zones.email``, pgAdmin's ``Server.username``), and many rows share them by nature;
 - a table with a tenant column (``tenant_id``, ``organization_id``, ``workspace_id``, ``team_id``,
   ``account_id``, ...): the email is usually unique per tenant, ``UniqueConstraint("tenant_id", "email")``;
 - a soft-deleted table (``deleted_at``, ``is_deleted``): a deleted account keeps its email, so the unique
@@ -99,6 +100,8 @@ TENANT_WORDS = frozenset({
 _TEXT_TYPES = frozenset({"sa.Text", "sa.UnicodeText", "sa.TEXT", "sa.CLOB"})
 _STRING_TYPES = frozenset({"sa.String", "sa.Unicode", "sa.VARCHAR", "sa.NVARCHAR", "sa.CHAR", "sa.NCHAR",
                            "sa.citext.CITEXT", "sa.CITEXT"})
+# Rows that stand for one person signing up, besides the entity nouns: an invitation, a subscriber.
+_SIGN_UP_NOUNS = ["invitation", "invite", "subscriber", "subscription", "signup", "registration", "applicant", "lead"]
 # Columns that say which authentication a row comes from (besides `*provider*`): pgAdmin's `auth_source`.
 _AUTH_SOURCES = frozenset({"auth_source", "auth_type", "auth_method", "auth_backend", "login_type", "login_source",
                            "source", "sso"})
@@ -123,7 +126,7 @@ def _person_like(context: RuleContext, owner) -> bool:
     """A table of people or accounts other than the users table (`Member`, `Customer`, `Profile`): its
     `username` or `handle` may well be an identity; on other tables it is a credential for something else."""
     name = owner.name if isinstance(owner, ModelClass) else "".join(w.capitalize() for w in owner.name.split("_"))
-    return head_noun_matches(name, context.config.entity_nouns) is not None
+    return head_noun_matches(name, [*context.config.entity_nouns, *_SIGN_UP_NOUNS]) is not None
 
 
 def _columns_of(context: RuleContext, owner) -> dict[str, ColumnFact]:
@@ -311,8 +314,10 @@ Before adding a unique constraint to a table with rows, find the duplicates:
                 "".join(w.capitalize() for w in owner.name.split("_")), _ATTEMPT_NOUNS):
             return None
         name = column.db_name or column.name
-        if kind == "identity" and entity is None and "email" not in name and not _person_like(context, owner):
-            return None  # `Server.username`, `SmtpSettings.login`: credentials for something else, not an identity
+        if kind == "identity" and entity is None and not _person_like(context, owner):
+            # `Server.username` (a credential for something else), `Order.email`, `Zone.email` (a contact
+            # address): many rows share them by nature
+            return None
         table = owner_table(context.picture, owner) or owner.name
         where = f"`{owner.name}.{column.name}`"
         duplicates = f"SELECT {name}, count(*) FROM {table} GROUP BY {name} HAVING count(*) > 1"
