@@ -71,6 +71,7 @@ Reported, not fixed (the message says which unique index the engineer would writ
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 
 from ..picture import ClassKind, ColumnFact, ModelClass, Style, TableFact
@@ -126,6 +127,8 @@ def _person_like(context: RuleContext, owner) -> bool:
     """A table of people or accounts other than the users table (`Member`, `Customer`, `Profile`): its
     `username` or `handle` may well be an identity; on other tables it is a credential for something else."""
     name = owner.name if isinstance(owner, ModelClass) else "".join(w.capitalize() for w in owner.name.split("_"))
+    if isinstance(owner, ModelClass):  # `FsUserMixin`, `UserBase`: the columns of a user table
+        name = re.sub(r"(Mixin|Base)$", "", name) or name
     return head_noun_matches(name, [*context.config.entity_nouns, *_SIGN_UP_NOUNS]) is not None
 
 
