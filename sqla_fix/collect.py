@@ -165,6 +165,7 @@ class ModuleCollector:
         if self.resolver.call_name(call) != "sa.Index":
             return
         columns: list[str] = []
+        expressions: list[str] = []
         owner = None
         for expression in positional_of(call)[1:]:
             if isinstance(expression, ast.Attribute):
@@ -174,8 +175,20 @@ class ModuleCollector:
                 if isinstance(value, ast.Name):
                     owner = owner or value.id
                 columns.append(expression.attr)
-        if owner and columns:
-            self.facts.module_indexes.append(IndexFact(owner, columns, call))
+            elif isinstance(expression, ast.Call):  # func.lower(User.email): a functional index
+                callees = {id(node.func) for node in ast.walk(expression) if isinstance(node, ast.Call)}
+                for inner in ast.walk(expression):
+                    if not isinstance(inner, ast.Attribute) or id(inner) in callees:
+                        continue
+                    value = inner.value
+                    if isinstance(value, ast.Attribute) and value.attr == "c":  # table.c.column
+                        value = value.value
+                    if isinstance(value, ast.Name):
+                        owner = owner or value.id
+                        expressions.append(inner.attr)
+        unique = keyword_flag(keywords_of(call), "unique") is True
+        if owner and (columns or expressions):
+            self.facts.module_indexes.append(IndexFact(owner, columns, call, unique, expressions))
 
     def _collect_table(self, variable: str, call: ast.Call, statement) -> None:
         positional = positional_of(call)

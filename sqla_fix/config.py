@@ -73,6 +73,8 @@ MONEY_NAMES = [
     "deposit", "fare", "earnings", "profit", "msrp", "due", "paid", "owed",
 ]
 MONEY_TYPE = "Numeric(12, 2)"  # what SQF008 writes for them
+# Names of the columns that identify a user or an account (SQF011), matched on the whole column name.
+IDENTITY_NAMES = ["email", "email_address", "username", "user_name", "login", "handle"]
 
 
 @dataclass
@@ -113,6 +115,7 @@ class Config:
     lookup_nouns: list[str] = field(default_factory=lambda: list(LOOKUP_NOUNS))
     money_names: list[str] = field(default_factory=lambda: list(MONEY_NAMES))
     money_type: str = MONEY_TYPE
+    identity_names: list[str] = field(default_factory=lambda: list(IDENTITY_NAMES))
     line_length: int = 88  # for the columns we add; [tool.ruff] or [tool.black] line-length when set
     max_file_size: int = 1_000_000  # bytes: larger files are generated, not written by hand; reported, not fixed
     unsafe_fixes: bool = False  # also apply the fixes that change behaviour (NOT NULL, cascades)
@@ -229,7 +232,8 @@ KEYS: dict[str, str] = {
     "exclude": "strings", "extend-exclude": "strings", "respect-gitignore": "bool", "force-exclude": "bool",
     "unsafe-fixes": "bool", "line-length": "int", "max-file-size": "int", "cache-dir": "str",
     **{f"{prefix}{name}": "strings" for name in ("prose-names", "short-names", "optional-foreign-keys", "record-nouns",
-                                                  "entity-nouns", "lookup-nouns", "money-names")
+                                                  "entity-nouns", "lookup-nouns", "money-names",
+                                                  "identity-names")
        for prefix in ("", "extend-")},
     "money-type": "str",
 }

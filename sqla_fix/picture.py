@@ -175,6 +175,8 @@ class IndexFact:
     table_or_class: str
     columns: list[str]
     call: ast.Call | None = None  # the Index(...) call: its unique= and other keywords
+    unique: bool = False  # Index(..., unique=True)
+    expressions: list[str] = field(default_factory=list)  # columns used in expressions: func.lower(User.email)
 
 
 @dataclass

@@ -7,7 +7,9 @@ lines and imported names, timestamp columns (filled in by `server_default`) in c
 `backref("x", cascade=...)`), `unique=True` on a column holding a foreign key (SQF014); and a default called once made a function (`default=f()` by `f` or
 `lambda: ...`, SQLModel's `Field(default=f())` by `Field(default_factory=f)`); and money taken out of
 floats (`Float`/`Double` by `Numeric(p, s)`, `float` by `Decimal` in an annotation, `x: Mapped[float]` given
-`= mapped_column(Numeric(p, s))`, `mapped_column(...)` given a leading `Numeric(p, s)`); and SQLAlchemy's
+`= mapped_column(Numeric(p, s))`, `mapped_column(...)` given a leading `Numeric(p, s)`); and identities
+made unique (SQF011: `unique=True` added to a `Column`, `mapped_column` or `Field` that had no `unique=`, a bare
+`x: Mapped[str]` given `= mapped_column(unique=True)`); and SQLAlchemy's
 documented naming convention given to a metadata (SQF013: `naming_convention={...}` added to a `MetaData(...)`,
 `metadata=MetaData(naming_convention={...})` to a factory, `metadata = MetaData(naming_convention={...})` in a
 base's body, in place of its `pass`); and a session closed (SQF015): a function body's `name = <call>` made
@@ -28,6 +30,8 @@ _TEXT_TYPES = {"String": "Text", "VARCHAR": "Text", "Unicode": "UnicodeText", "N
 _CALLED_ONCE = frozenset({"utcnow", "now", "today", "time", "time_ns", "uuid4", "uuid1"})
 # The float types whose money columns SQF008 makes Numeric(p, s).
 _FLOAT_TYPES = frozenset({"Float", "FLOAT", "Double", "DOUBLE", "DOUBLE_PRECISION", "REAL"})
+# The column calls that SQF011 gives `unique=True`.
+_COLUMN_CALLS = frozenset({"Column", "mapped_column", "Field"})
 
 
 # The convention SQF013 writes, exactly (sqla_fix/rules/sqf013_naming_convention.py CONVENTION).
@@ -117,6 +121,8 @@ class _Comparison:
             defaults = [k.value for k in new.keywords if k.arg == "default"]
             return len(new.keywords) == 2 and len(defaults) == 1 and ast.dump(defaults[0]) == ast.dump(old)
         if old is None:  # SQF008: `x: Mapped[float]` -> `x: Mapped[Decimal] = mapped_column(Numeric(12, 2))`
+            if _unique_only(new) and self.name(new.func) == "mapped_column":
+                return True  # SQF011: `email: Mapped[str]` -> `email: Mapped[str] = mapped_column(unique=True)`
             return (isinstance(new, ast.Call) and self.name(new.func) == "mapped_column" and len(new.args) == 1
                     and not new.keywords and self.numeric(new.args[0]))
         # String(n) -> Text, String(n, collation="x") -> Text(collation="x")
@@ -173,6 +179,16 @@ class _Comparison:
         """`metadata = MetaData(naming_convention={...})` in a base's body (SQF013)."""
         return (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
                 and node.targets[0].id == "metadata" and self.convention_metadata(node.value))
+
+    def without_added_unique(self, old: ast.Call, new: ast.Call) -> ast.Call:
+        """`new` without the `unique=True` that SQF011 adds to a column call (`Column`, `mapped_column`,
+        SQLModel's `Field`) that had no `unique=`; `new` itself otherwise (then compared as it is)."""
+        if self.name(new.func) not in _COLUMN_CALLS or any(k.arg == "unique" for k in old.keywords):
+            return new
+        added = [k for k in new.keywords if k.arg == "unique"]
+        if len(added) != 1 or not (isinstance(added[0].value, ast.Constant) and added[0].value.value is True):
+            return new
+        return ast.Call(func=new.func, args=new.args, keywords=[k for k in new.keywords if k is not added[0]])
 
     def numeric(self, node: ast.AST) -> bool:
         """`Numeric(p, s)` with two integers, and nothing else (what SQF008 writes)."""
@@ -257,6 +273,8 @@ class _Comparison:
         if isinstance(old, ast.AST) and isinstance(new, ast.AST):
             if isinstance(old, ast.Call) and isinstance(new, ast.Call) and self.replacement_is_ours(old, new):
                 return None
+            if isinstance(old, ast.Call) and isinstance(new, ast.Call):
+                new = self.without_added_unique(old, new)
             if self.bare_text_type(old, new):
                 return None
             if isinstance(old, ast.AnnAssign) and isinstance(new, ast.AnnAssign) and self.mapped_decimal(
@@ -333,6 +351,12 @@ def _session_unwrapped(old: ast.FunctionDef, new: ast.FunctionDef) -> ast.Functi
     unwrapped = copy.copy(new)
     unwrapped.body = [*new.body[:index], assignment, *opened.body]
     return unwrapped
+
+
+def _unique_only(new: ast.AST) -> bool:
+    """A call whose only argument is `unique=True` (SQF011's `= mapped_column(unique=True)`)."""
+    return (isinstance(new, ast.Call) and not new.args and len(new.keywords) == 1 and new.keywords[0].arg == "unique"
+            and isinstance(new.keywords[0].value, ast.Constant) and new.keywords[0].value.value is True)
 
 
 def _fresh_mutable(old: ast.AST, new: ast.AST) -> bool:

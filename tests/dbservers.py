@@ -80,7 +80,7 @@ def scratch(server: str) -> Iterator[sa.Engine]:
     admin = sa.create_engine(URLS[server], poolclass=NullPool, isolation_level="AUTOCOMMIT")
     if server == "postgresql":
         create = f"CREATE SCHEMA {namespace}"
-        drop = [f"SET lock_timeout = '10s'", f"DROP SCHEMA IF EXISTS {namespace} CASCADE"]
+        drop = ["SET lock_timeout = '10s'", f"DROP SCHEMA IF EXISTS {namespace} CASCADE"]
     else:
         create = f"CREATE DATABASE {namespace} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
         drop = ["SET SESSION lock_wait_timeout = 10", f"DROP DATABASE IF EXISTS {namespace}"]
@@ -211,8 +211,8 @@ def describe_error(exc: BaseException) -> tuple[str, str | None]:
         return "not-null", message.split("'")[1]
     if code in (1451, 1452):  # Cannot delete or update a parent row / add a child row: FK fails
         return "foreign-key", None
-    if code == 1062:  # Duplicate entry '1' for key 'user_id'
-        return "unique", message
+    if code == 1062:  # Duplicate entry 'x' for key 'k'
+        return "unique", message.rsplit("'", 2)[-2]
     return "other", f"{code} {message}"
 
 

@@ -150,7 +150,7 @@ def check(kind: str, target: str, module, tables, engine) -> str | None:
         deletes = cascade.delete and cascade.delete_orphan
         if deletes != (kind == "cascade"):
             return f"{target}: expected {kind}, cascade is {set(cascade)}"
-    elif kind in ("unique", "not-unique"):  # a one-to-one's key (SQF014): a second child of one parent
+    elif kind in ("unique", "not-unique"):  # an identity (SQF011), a one-to-one's key (SQF014): a second row
         column = _column(tables, target)
         if unique_by_catalog(sa.inspect(engine), column.table.name, column.name) != (kind == "unique"):
             return f"{target}: expected {kind}"

@@ -110,7 +110,8 @@ def _problems(server: str, engine: sa.Engine, kind: str, target: str, tables) ->
         return [] if name in names else [f"{target}: not in the catalog of {server}: {names}"]
     table_name, column = target.rsplit(".", 1) if "." in target else (target, None)
     kind = SERVER_DIFFERENCES.get((server, kind, target), kind)
-    if kind in ("unique", "not-unique"):  # SQF014: a second child of one parent refused (23505, 1062), or not
+    if kind in ("unique", "not-unique"):  # SQF011, SQF014: a second row with the value (a second child of one
+        # parent) refused (23505, 1062), or not; several NULLs accepted where nullable
         with engine.connect() as conn:
             if unique_by_catalog(sa.inspect(conn), table_name, column) != (kind == "unique"):
                 return [f"{target}: expected {kind} in the catalog"]
@@ -649,3 +650,59 @@ def test_session_leak_on_server(server: str):
                 gc.enable()
             gc.collect()
             engine.dispose()
+
+
+# ---------------------------------------------------------------- 3. facts behind SQF011 (identity-not-unique)
+
+def _insert_all(engine: sa.Engine, table: sa.Table, rows: list[dict]) -> str:
+    try:
+        with engine.begin() as conn:
+            conn.execute(table.insert(), rows)
+    except sa.exc.DBAPIError as exc:
+        return describe_error(exc)[0]
+    return "ok"
+
+
+@pytest.mark.database
+@pytest.mark.parametrize("where", [*SERVERS, "sqlite"])
+def test_identity_unique_facts(where: str):
+    """What SQF011's rationale says of unique=True, on PostgreSQL 15, MariaDB 10.11 and SQLite: a duplicate
+    is refused, several NULLs are not, case matters on PostgreSQL and SQLite but not under MariaDB's default
+    collation, a unique index on lower() is case-blind on PostgreSQL, and a unique constraint cannot be added
+    over duplicates (the GROUP BY ... HAVING count(*) > 1 of the fix's message finds them)."""
+    import contextlib
+
+    if where != "sqlite":
+        require(where)
+    context = scratch(where) if where != "sqlite" else contextlib.nullcontext(sa.create_engine("sqlite://"))
+    with context as engine:
+        metadata = sa.MetaData()
+        people = sa.Table("sqf011_people", metadata, sa.Column("id", sa.Integer, primary_key=True),
+                          sa.Column("email", sa.String(100), unique=True))
+        dups = sa.Table("sqf011_dups", metadata, sa.Column("id", sa.Integer, primary_key=True),
+                        sa.Column("email", sa.String(100)))
+        metadata.create_all(engine)
+        assert _insert_all(engine, people, [{"id": 1, "email": "b@x.org"}, {"id": 2, "email": "b@x.org"}]) == (
+            "unique" if where != "sqlite" else "other")  # SQLite: "UNIQUE constraint failed"
+        assert _insert_all(engine, people, [{"id": 3, "email": None}, {"id": 4, "email": None}]) == "ok"
+        cased = _insert_all(engine, people, [{"id": 5, "email": "A@x.org"}, {"id": 6, "email": "a@x.org"}])
+        assert cased == ("unique" if where == "mariadb" else "ok")  # utf8mb4_unicode_ci is case-insensitive
+        assert _insert_all(engine, dups, [{"id": 1, "email": "c@x.org"}, {"id": 2, "email": "c@x.org"}]) == "ok"
+        with engine.connect() as conn:
+            found = conn.execute(sa.text(
+                "SELECT email, count(*) FROM sqf011_dups GROUP BY email HAVING count(*) > 1")).all()
+        assert [tuple(row) for row in found] == [("c@x.org", 2)]
+        add = ("CREATE UNIQUE INDEX uq_sqf011_dups_email ON sqf011_dups (email)" if where == "sqlite"
+               else "ALTER TABLE sqf011_dups ADD CONSTRAINT uq_sqf011_dups_email UNIQUE (email)")
+        with pytest.raises(sa.exc.IntegrityError) as failed:
+            with engine.begin() as conn:
+                conn.execute(sa.text(add))
+        if where == "postgresql":
+            assert 'could not create unique index "uq_sqf011_dups_email"' in str(failed.value.orig)
+            lowered = sa.Table("sqf011_lower", metadata, sa.Column("id", sa.Integer, primary_key=True),
+                               sa.Column("email", sa.String(100)))
+            sa.Index("uq_sqf011_lower_email", sa.func.lower(lowered.c.email), unique=True)
+            lowered.create(engine)
+            assert _insert_all(engine, lowered, [{"id": 1, "email": "A@x.org"}, {"id": 2, "email": "a@x.org"}]) == "unique"
+        elif where == "mariadb":
+            assert "Duplicate entry 'c@x.org' for key 'uq_sqf011_dups_email'" in str(failed.value.orig)

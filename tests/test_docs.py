@@ -307,7 +307,25 @@ NO_CONVENTION = ("from sqlalchemy import CheckConstraint, MetaData\nBase.metadat
                  'class C(Model):\n    __tablename__ = "c"\n    id = Column(Integer, primary_key=True)\n'
                  '    n = Column(Integer, CheckConstraint("n > 0"))\n')
 
+# SQF011
+TENANT_EMAIL = _class("User", "users", "tenant_id: Mapped[int]", "email: Mapped[str] = mapped_column(String(255))")
+SOFT_EMAIL = _class("User", "users", "deleted_at: Mapped[Optional[datetime]]",
+                    "email: Mapped[str] = mapped_column(String(255))")
+INVITE_EMAIL = _class("Invitation", "invitations", "email: Mapped[str] = mapped_column(String(255))")
+POST_SLUG = _class("Post", "posts", "blog_id: Mapped[int]", "slug: Mapped[str] = mapped_column(String(100))")
+
 DECISIONS = [
+    # SQF011: unique per tenant, among live rows, not unique by design, unique alone or per parent
+    Decision("SQF011", TENANT_EMAIL, TENANT_EMAIL.replace(
+        "    id:", '    __table_args__ = (UniqueConstraint("tenant_id", "email"),)\n    id:'),
+             'UniqueConstraint("tenant_id", "email")'),
+    Decision("SQF011", SOFT_EMAIL, "from sqlalchemy import text\n" + SOFT_EMAIL.replace(
+        "    id:", '    __table_args__ = (Index("uq_users_email", "email", unique=True, '
+                   'postgresql_where=text("deleted_at IS NULL")),)\n    id:'), "postgresql_where="),
+    Decision("SQF011", INVITE_EMAIL, INVITE_EMAIL.replace("String(255))", "String(255), unique=False)"), "unique=False"),
+    Decision("SQF011", POST_SLUG, POST_SLUG.replace("String(100))", "String(100), unique=True)"), "unique=True"),
+    Decision("SQF011", POST_SLUG, POST_SLUG.replace(
+        "    id:", '    __table_args__ = (UniqueConstraint("blog_id", "slug"),)\n    id:'), "UniqueConstraint("),
     # SQF014: a unique key (unique=True, a UniqueConstraint), a collection, one of many on purpose
     Decision("SQF014", ONE_VOTE, ONE_VOTE.replace("unique=False", "unique=True"), "unique=True on `Vote.user_id`"),
     Decision("SQF014", ONE_VOTE, ONE_VOTE.replace('Mapped[Optional["Vote"]]', 'Mapped[list["Vote"]]'), "a collection"),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sqla_fix import cli, edits, engine, write
+from sqla_fix import edits, engine, write
 from sqla_fix.cli import main
 
 MODEL = b'''\

@@ -39,11 +39,15 @@ OTHER_NAMES = NAMES.replace("pk_%(table_name)s", "pk_%(table_name)s_x")
          f"class B(DeclarativeBase):\n    metadata = MetaData(naming_convention={NAMES})\n"),
         ("class B(DeclarativeBase):\n    'Doc.'\n",
          f"class B(DeclarativeBase):\n    'Doc.'\n    metadata = MetaData(naming_convention={NAMES})\n"),
+        ("email = db.Column(db.String(120), index=True)\n", "email = db.Column(db.String(120), index=True, unique=True)\n"),
+        ("class U:\n    email: str = Field(index=True)\n", "class U:\n    email: str = Field(index=True, unique=True)\n"),
+        ("class U:\n    username: Mapped[str]\n", "class U:\n    username: Mapped[str] = mapped_column(unique=True)\n"),
     ],
     ids=["keywords", "aliased-string", "sa-string", "backref", "class-columns", "table-columns",
          "sqlmodel-sa-column", "sqlmodel-field", "sqlmodel-default", "import", "money-typed", "money-bare-mapped",
          "money-mapped-column", "money-sa-double", "unique-key-typed", "unique-key-flask", "unique-key-sqlmodel",
-         "convention-keyword", "convention-factory", "convention-for-pass", "convention-in-body"],
+         "convention-keyword", "convention-factory", "convention-for-pass", "convention-in-body", "unique-column",
+         "unique-sqlmodel-field", "unique-bare-mapped"],
 )
 def test_our_edits_pass(old, new):
     assert unintended_change(old, new) is None
@@ -66,7 +70,6 @@ def test_our_edits_pass(old, new):
         ("x: Optional[float] = 1.0\n", "x: Optional[Decimal] = 1.0\n", "'float' became 'Decimal'"),
         ("x = f(float)\n", "x = f(Decimal)\n", "'float' became 'Decimal'"),
         ("c = mapped_column(default=1)\n", "c = mapped_column(Numeric(12, 2), default=2)\n", "unexpected addition"),
-        ("c = Column(String(9))\n", "c = Column(String(9), unique=True)\n", "unexpected addition keyword(arg='unique'"),
         ("c = Column(ForeignKey('a.id'))\n", "c = Column(ForeignKey('a.id'), unique=False)\n", "unexpected addition"),
         ("c = Column(ForeignKey('a.id'))\n", "c = Column(ForeignKey('a.id', unique=True))\n", "unexpected addition"),
         ("m = MetaData()\n", f"m = MetaData(naming_convention={OTHER_NAMES})\n", "unexpected addition"),
@@ -74,12 +77,17 @@ def test_our_edits_pass(old, new):
         ("class B:\n    pass\n", f"class B:\n    registry = MetaData(naming_convention={NAMES})\n", "became"),
         ("class B:\n    x = 1\n", f"class B:\n    x = 1\n    metadata = MetaData(naming_convention={OTHER_NAMES})\n",
          "unexpected addition"),
+        ("c = Column(String, unique=False)\n", "c = Column(String, unique=True)\n", "False became True"),
+        ("c = Column(String)\n", "c = Column(String, unique=False)\n", "unexpected addition keyword(arg='unique'"),
+        ("class U:\n    x: Mapped[str]\n", "class U:\n    x: Mapped[str] = mapped_column(unique=True, index=True)\n",
+         "became"),
     ],
     ids=["changed-name", "other-keyword", "other-statement", "removed-statement", "not-sqlalchemy-string",
          "repeated-keyword", "changed-default", "column-not-filled-by-the-database", "float-configured",
          "not-a-float", "float-outside-mapped", "optional-outside-mapped", "float-outside-annotation", "money-default-changed",
-         "unique-not-a-key", "unique-false", "unique-inside-foreign-key", "convention-not-the-documented-one",
-         "convention-metadata-with-more", "convention-other-attribute", "convention-other-in-body"],
+         "unique-false", "unique-inside-foreign-key", "convention-not-the-documented-one",
+         "convention-metadata-with-more", "convention-other-attribute", "convention-other-in-body",
+         "unique-false-flipped", "unique-false-added", "bare-mapped-more-than-unique"],
 )
 def test_anything_else_is_caught(old, new, problem):
     assert problem in unintended_change(old, new)

@@ -13,6 +13,7 @@ from .sqf009_flag_default import FlagWithoutDefault
 from .sqf014_one_to_one import OneToOneNotUnique
 from .sqf013_naming_convention import NoNamingConvention
 from .sqf015_session_leak import SessionLeak
+from .sqf011_identity_unique import IdentityNotUnique
 
 RULES: list[Rule] = [
     ForeignKeyWithoutIndex(),
@@ -27,6 +28,7 @@ RULES: list[Rule] = [
     OneToOneNotUnique(),
     NoNamingConvention(),
     SessionLeak(),
+    IdentityNotUnique(),
 ]
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
 

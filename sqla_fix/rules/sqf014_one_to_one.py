@@ -65,7 +65,6 @@ from ..picture import ClassKind, ColumnFact, ModelClass, RelationshipFact, Table
 from ..syntax import keywords_of, last_name, literal_string, parse_expression, positional_of
 from .base import UNSAFE, Finding, Invalid, Rule, RuleContext, Valid
 from .schema import (
-    all_columns,
     foreign_keys_to,
     index_covering,
     named_columns,
