@@ -27,6 +27,7 @@ from sqla_fix.rules.sqf004_cascade import sqlmodel_supports_cascade_delete
 DOCS = ROOT / "docs" / "rules"
 CODES = [rule.code for rule in RULES]
 REGENERATE = "run `python -m sqla_fix.docs` and commit docs/rules/"
+OFF_BY_DEFAULT = [rule.code for rule in RULES if not getattr(rule, "default_enabled", True)]  # selected here
 
 
 def findings_of(code: str, body: str, tmp_path: Path, config: Config | None = None):
@@ -34,7 +35,7 @@ def findings_of(code: str, body: str, tmp_path: Path, config: Config | None = No
     source = EXAMPLE_HEADER + body
     path = tmp_path / "models.py"
     path.write_text(source)
-    result = process_source(path, source.encode(), config or Config())
+    result = process_source(path, source.encode(), config or Config(extend_select=OFF_BY_DEFAULT))
     assert result.error is None, result.error
     return [finding for finding in result.findings if finding.code == code]
 
@@ -289,7 +290,23 @@ TABLE_LOOK_ALIKE = ('events = Table("pages", Base.metadata, Column("id", Integer
                     '               Column("created", DateTime))\n')
 MIXIN = ("class Stamped:\n" + "".join(f"    {line}\n" for line in STAMPED))
 
+# SQF012
+ORM_ONLY = (_class("P", "p", 'cs: Mapped[list["C"]] = relationship(cascade="all, delete-orphan")')
+            + _class("C", "c", 'p_id: Mapped[int] = mapped_column(ForeignKey("p.id"))'))
+CHILD_SIDE = (_class("P", "p") + _class("C", "c", 'p_id: Mapped[int] = mapped_column(ForeignKey("p.id"))',
+                                        'p: Mapped["P"] = relationship(cascade="all")'))
+PASSIVE_ONLY = (_class("P", "p", 'cs: Mapped[list["C"]] = relationship(passive_deletes=True, cascade="save-update")')
+                + _class("C", "c", 'p_id: Mapped[Optional[int]] = mapped_column(ForeignKey("p.id"))'))
 DECISIONS = [
+    # SQF012: the database deletes them too, or refuses on purpose; the many-to-one side's cascade moved
+    Decision("SQF012", ORM_ONLY, ORM_ONLY.replace('delete-orphan")', 'delete-orphan", passive_deletes=True)')
+             .replace('ForeignKey("p.id")', 'ForeignKey("p.id", ondelete="CASCADE")')),
+    Decision("SQF012", ORM_ONLY, ORM_ONLY.replace('ForeignKey("p.id")', 'ForeignKey("p.id", ondelete="RESTRICT")')),
+    Decision("SQF012", CHILD_SIDE, CHILD_SIDE.replace('cascade="all"', 'cascade="save-update, merge"'),
+             'cascade="save-update, merge"'),
+    Decision("SQF012", PASSIVE_ONLY, PASSIVE_ONLY.replace('ForeignKey("p.id")', 'ForeignKey("p.id", ondelete="SET NULL")'),
+             'ondelete="SET NULL"'),
+    Decision("SQF012", PASSIVE_ONLY, PASSIVE_ONLY.replace("passive_deletes=True, ", ""), "remove passive_deletes"),
     # SQF008: Numeric and Decimal (SQLModel's max_digits/decimal_places), or an integer of cents
     Decision("SQF008", MONEY_SQLMODEL, "from decimal import Decimal\n" + MONEY_SQLMODEL.replace(
         "price: float", "price: Decimal = Field(max_digits=12, decimal_places=2)"),
