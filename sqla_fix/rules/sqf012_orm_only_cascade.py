@@ -48,7 +48,8 @@ only: what the collection already expects.
 
 Reported, not fixed:
 - ``cascade="all"`` or containing ``delete`` on the many-to-one side (the class that holds the key):
-  deleting one child deletes its parent;
+  deleting one child deletes its parent (with ``single_parent=True``, which SQLAlchemy demands for
+  ``delete-orphan`` there, the class owns the row it refers to by design: no finding);
 - ``passive_deletes=True`` without a delete cascade where the key has no ``ondelete=``: the delete fails
   while the parent has children the session has not loaded (SQF004 speaks of collections with no
   ``cascade=`` at all);
@@ -63,6 +64,9 @@ Reported, not fixed:
 - a ``use_alter=True`` key or ``post_update=True`` (a cycle of keys, where the ORM orders the deletes
   and UPDATEs itself);
 - a self-referencing collection (the database would delete whole subtrees in one statement);
+- soft-deleted rows (a ``deleted``/``deleted_at`` column or a soft-delete base on either class, as SQF004
+  reads them): the application deletes by flag, its hard deletes are purge jobs in bulk, and a key that
+  refuses to delete a parent with children may be their safety net (barbican purges its children first);
 - a child that a joined-inheritance subclass extends, or that other rows reference by a key without
   ``ondelete=``: the database cannot delete the child rows the ORM deletes in order today;
 - ``secondary=`` with a delete cascade: deleting a parent deletes the targets, shared with other
@@ -80,6 +84,7 @@ from ..picture import ClassKind, ColumnFact, ForeignKeyFact, ModelClass, Relatio
 from ..syntax import is_constant, keywords_of, literal_string, positional_of
 from .base import UNSAFE, Finding, Invalid, Rule, RuleContext, Valid
 from .schema import foreign_keys_to, named_columns, owner_table, sqlmodel_at_least, unknown_definition
+from .sqf004_cascade import _soft_delete as soft_delete
 
 _SQLMODEL_ONDELETE = (0, 0, 21)  # Field(ondelete=), Relationship(passive_deletes=)
 
@@ -173,7 +178,11 @@ Say who deletes the children:
               '    cs: Mapped[list["C"]] = relationship(back_populates="p")\n'
               'class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
               '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"))\n'
-              '    p: Mapped["P"] = relationship(back_populates="cs", cascade="save-update, merge")\n'),
+              '    p: Mapped["P"] = relationship(back_populates="cs", cascade="save-update, merge")\n'
+              'class Address(Base):\n    __tablename__ = "addresses"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+              'class Person(Base):\n    __tablename__ = "people"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
+              '    address_id: Mapped[int] = mapped_column(ForeignKey("addresses.id"))\n'
+              '    address: Mapped["Address"] = relationship(cascade="all, delete-orphan", single_parent=True)\n'),
         Invalid('class P(Base):\n    __tablename__ = "p"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
                 '    cs: Mapped[list["C"]] = relationship(cascade="all")\n'
                 'class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
@@ -235,7 +244,9 @@ Say who deletes the children:
             return
         side = self._side(context, model, relationship, target)
         if side == "many-to-one":
-            if deletes:
+            # single_parent=True: the class holding the key owns the row it refers to (a one-to-one written
+            # from the owner's side), as SQLAlchemy demands for delete-orphan there: decided
+            if deletes and not relationship.flag("single_parent"):
                 yield self._many_to_one(context, model, relationship, target)
             yield from self._backref(context, model, relationship, target)
             return
@@ -418,6 +429,10 @@ Say who deletes the children:
             unknown = unknown_definition(picture, cls)
             if unknown:
                 return f"`{cls.name}`: {unknown}"
+        soft = soft_delete(context, parent, child)
+        if soft:  # hard deletes are purge jobs there, whose refusal by the key may be the safety net
+            return (f"{soft}; its hard deletes are purges, where a database cascade would delete live "
+                    f"`{child.name}` rows of a purged `{parent.name}`")
         every = foreign_keys_to(picture, child, parent)
         keys = [(cls, c) for cls, c in every if not named or c.name in named]
         if not keys:
