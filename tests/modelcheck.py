@@ -150,8 +150,7 @@ def check(kind: str, target: str, module, tables, engine) -> str | None:
     elif kind in ("db-cascade", "orm-only-cascade"):  # SQF012: does the database delete the children too?
         relationship = sa.inspect(getattr(module, target.rsplit(".", 1)[0])).relationships[target.rsplit(".", 1)[1]]
         keys = [remote for _, remote in relationship.local_remote_pairs]
-        in_database = relationship.passive_deletes is True and all(
-            any((fk.ondelete or "").upper() == "CASCADE" for fk in key.foreign_keys) for key in keys)
+        in_database = all(any((fk.ondelete or "").upper() == "CASCADE" for fk in key.foreign_keys) for key in keys)
         if not relationship.cascade.delete:
             return f"{target}: expected a delete cascade, cascade is {set(relationship.cascade)}"
         if in_database != (kind == "db-cascade"):

@@ -473,7 +473,9 @@ def _sqf012_play(engine: sa.Engine, operation: str, ondelete=None, passive=False
 SQF012_ENFORCED = {
     (None, False, "session.delete"): ("deleted", 0, 2),  # the ORM loads and deletes them
     (None, False, "bulk delete"): ("foreign-key", 2, 0),  # the ORM-only cascade: the bulk delete fails
-    ("CASCADE", True, "session.delete"): ("deleted", 0, 0),  # the database deletes them: no ORM events
+    ("CASCADE", False, "session.delete"): ("deleted", 0, 2),  # the fix: the ORM still deletes them, events fire
+    ("CASCADE", False, "bulk delete"): ("deleted", 0, 0),  # and the database deletes them in bulk deletes
+    ("CASCADE", True, "session.delete"): ("deleted", 0, 0),  # passive_deletes too: no ORM events
     ("CASCADE", True, "bulk delete"): ("deleted", 0, 0),
     (None, True, "session.delete"): ("foreign-key", 2, 0),  # passive_deletes without ondelete: a trap
     (None, True, "bulk delete"): ("foreign-key", 2, 0),
@@ -486,7 +488,8 @@ SQF012_ENFORCED = {
 SQF012_SQLITE_UNENFORCED = {
     (None, False, "session.delete"): ("deleted", 0, 2),
     (None, False, "bulk delete"): ("deleted", 2, 0),  # two children left pointing at a deleted parent
-    ("CASCADE", True, "session.delete"): ("deleted", 2, 0),  # left behind by the fix's passive_deletes
+    ("CASCADE", False, "session.delete"): ("deleted", 0, 2),  # the fix changes nothing here
+    ("CASCADE", True, "session.delete"): ("deleted", 2, 0),  # left behind, were passive_deletes added
     ("CASCADE", True, "bulk delete"): ("deleted", 2, 0),
     (None, True, "session.delete"): ("deleted", 2, 0),
 }
@@ -506,6 +509,8 @@ def test_sqf012_orm_only_cascade_on_server(server: str):
         # ON DELETE CASCADE and passive_deletes, session.delete(parent) fails where it worked before
         assert _sqf012_play(engine, "session.delete", None, False, grandchild=True) == ("deleted", 0, 2)
         assert _sqf012_play(engine, "session.delete", "CASCADE", True, grandchild=True) == ("foreign-key", 2, 0)
+        # without passive_deletes (what the fix writes) the ORM still detaches them first
+        assert _sqf012_play(engine, "session.delete", "CASCADE", False, grandchild=True) == ("deleted", 0, 2)
 
 
 def test_sqf012_orm_only_cascade_on_sqlite():

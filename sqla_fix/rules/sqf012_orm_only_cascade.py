@@ -13,11 +13,12 @@ PostgreSQL 15 and MariaDB 10.11 (InnoDB), a parent with two children (tests/test
   ``(1451, 'Cannot delete or update a parent row: a foreign key constraint fails``), nothing deleted.
   On SQLite the bulk delete succeeded and left both children pointing at a parent that no longer exists
   (foreign keys are enforced only with ``PRAGMA foreign_keys=ON``; with it, the same IntegrityError).
-- ``ForeignKey(..., ondelete="CASCADE")`` and ``passive_deletes=True``: the bulk delete deleted the
-  children too (the database did); ``session.delete(parent)`` deleted them without loading them first,
-  and their ORM ``after_delete`` events no longer fired (children already loaded in the session are
-  still deleted by the ORM, events included). On SQLite without the PRAGMA, ``session.delete(parent)``
-  then left both children dangling: nothing deletes them there.
+- ``ForeignKey(..., ondelete="CASCADE")`` alone: the bulk delete deleted the children too (the database
+  did); ``session.delete(parent)`` still loaded and deleted them through the ORM, their ``after_delete``
+  events fired, and on SQLite without the PRAGMA it deleted them just as before.
+- ``ondelete="CASCADE"`` with ``passive_deletes=True`` as well: ``session.delete(parent)`` no longer loaded
+  the children, and their ``after_delete`` events no longer fired; on SQLite without the PRAGMA,
+  ``session.delete(parent)`` then left both children dangling: nothing deletes them there.
 - ``passive_deletes=True`` with no ``ondelete=`` on the key: ``session.delete(parent)`` of a parent whose
   children were not loaded failed with the same foreign-key IntegrityError on both servers (the ORM leaves
   them to a database that was told nothing); with the children loaded it worked.
@@ -27,24 +28,26 @@ PostgreSQL 15 and MariaDB 10.11 (InnoDB), a parent with two children (tests/test
   bulk deletes while ``session.delete`` deletes the children first.
 - A grandchild whose key to the child has no ``ondelete=``: with the child's key ``ON DELETE CASCADE``
   and ``passive_deletes=True``, ``session.delete(parent)`` failed on the grandchild's foreign key where,
-  before, the ORM deleted the grandchildren through the child's own cascade.
+  before, the ORM detached the grandchildren through the child's own relationship.
 - ``cascade="all"`` on the many-to-one side (``relationship("Parent", cascade="all")`` on the child):
-  ``session.delete(child)`` deleted the parent, and with it (or failing on) every sibling.
+  ``session.delete(child)`` deleted the parent with it; with a second child (not loaded) it failed on that
+  child's key (an IntegrityError).
 
 Fix (**unsafe**, and the rule is off by default: select it with ``--select SQF012`` or
-``extend-select``): the child's key gets ``ondelete="CASCADE"`` and the collection
-``passive_deletes=True`` (for a backref, inside ``backref(...)``; SQLModel: ``Field(ondelete="CASCADE")``
-and ``Relationship(passive_deletes=True)``, SQLModel 0.0.21 or later). What changes: the database deletes
-the children on every delete of the parent, raw SQL and bulk deletes included; ``session.delete()`` no
-longer loads the children, so ORM delete events (``before_delete``/``after_delete``, ``@validates`` of
-their collections) no longer fire for children not in the session; on SQLite without
-``PRAGMA foreign_keys=ON`` the children are no longer deleted at all. The migration must drop and
-recreate the foreign key constraint (Alembic's autogenerate sees ``ondelete`` changes).
-A key that already says ``ondelete="CASCADE"`` but whose collection leaves ``passive_deletes`` out is
-not this rule's business: the database already agrees with the ORM.
-A collection that already has ``passive_deletes=True`` with a delete cascade but a key without
-``ondelete=`` (the delete then fails for the children not loaded) gets the key's ``ondelete="CASCADE"``
-only: what the collection already expects.
+``extend-select``): the child's key gets ``ondelete="CASCADE"`` (a ``ForeignKey``, a one-column
+``ForeignKeyConstraint`` of ``__table_args__``, SQLModel's ``Field(ondelete=)`` from SQLModel 0.0.21; in
+another file of the run where the key is declared there). What changes: the database deletes the children
+on every delete of the parent, raw SQL and bulk deletes included, where they fail today (or leave dangling
+rows). ``session.delete()`` is unchanged: the ORM still loads and deletes the children first. The
+migration must drop and recreate the foreign key constraint (Alembic's autogenerate sees ``ondelete``).
+The fix does **not** add ``passive_deletes=True``, the usual companion: it would stop the ORM loading the
+children, so their delete events would no longer fire, and on SQLite without ``PRAGMA foreign_keys=ON``
+(optuna's default storage, whose ``delete_study`` is a ``session.delete(study)``) the children would be
+left behind; nothing in the models says which databases run them. The message leaves that choice to the
+user. A key that already says ``ondelete="CASCADE"`` is not this rule's business, with or without
+``passive_deletes``: the database already agrees with the ORM. A collection that already has
+``passive_deletes=True`` with a delete cascade but a key without ``ondelete=`` (the delete then fails for
+the children not loaded) gets the same fix: it is what the collection already expects.
 
 Reported, not fixed:
 - ``cascade="all"`` or containing ``delete`` on the many-to-one side (the class that holds the key):
@@ -68,7 +71,8 @@ Reported, not fixed:
   reads them): the application deletes by flag, its hard deletes are purge jobs in bulk, and a key that
   refuses to delete a parent with children may be their safety net (barbican purges its children first);
 - a child that a joined-inheritance subclass extends, or that other rows reference by a key without
-  ``ondelete=``: the database cannot delete the child rows the ORM deletes in order today;
+  ``ondelete=`` (and no fix of this run gives it one): a bulk delete would still fail on those rows,
+  which the ORM deletes or detaches in order;
 - ``secondary=`` with a delete cascade: deleting a parent deletes the targets, shared with other
   parents; no ``ON DELETE`` can say that;
 - unknown facts: ``**kwargs``, a base sqla-fix cannot read, a computed ``__table_args__``, a
@@ -86,7 +90,7 @@ from .base import UNSAFE, Finding, Invalid, Rule, RuleContext, Valid
 from .schema import foreign_keys_to, named_columns, owner_table, sqlmodel_at_least, unknown_definition
 from .sqf004_cascade import _soft_delete as soft_delete
 
-_SQLMODEL_ONDELETE = (0, 0, 21)  # Field(ondelete=), Relationship(passive_deletes=)
+_SQLMODEL_ONDELETE = (0, 0, 21)  # Field(ondelete=)
 
 
 def _deletes(context: RuleContext, relationship: RelationshipFact, cascade: ast.expr | None) -> bool | None:
@@ -151,11 +155,11 @@ class OrmOnlyCascade(Rule):
     default_enabled = False
     deciding = """\
 Say who deletes the children:
-- the database too: `ondelete="CASCADE"` on the child's key and `passive_deletes=True` on the collection
-  (what the unsafe fix writes): `relationship(back_populates="p", cascade="all, delete-orphan",
-  passive_deletes=True)` with `mapped_column(ForeignKey("p.id", ondelete="CASCADE"))`; SQLModel:
-  `Relationship(cascade_delete=True, passive_deletes=True)` and `Field(foreign_key="p.id", ondelete="CASCADE")`.
-  The migration recreates the foreign key; on SQLite it acts only with `PRAGMA foreign_keys=ON`;
+- the database too: `ondelete="CASCADE"` on the child's key (what the unsafe fix writes):
+  `mapped_column(ForeignKey("p.id", ondelete="CASCADE"))`, SQLModel `Field(foreign_key="p.id", ondelete="CASCADE")`.
+  The migration recreates the foreign key; on SQLite it acts only with `PRAGMA foreign_keys=ON`. Add
+  `passive_deletes=True` to the collection yourself where foreign keys are always enforced and no code
+  listens to the children's delete events: `session.delete()` then leaves the children to the database;
 - the database refuses, on purpose: `ondelete="RESTRICT"` on the key (bulk deletes of a parent with
   children fail; `session.delete()` still deletes them first);
 - a many-to-one side that should not delete its parent: `cascade="save-update, merge"`, and the cascade
@@ -188,7 +192,7 @@ Say who deletes the children:
                 'class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
                 '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id"))\n',
                 'class P(Base):\n    __tablename__ = "p"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
-                '    cs: Mapped[list["C"]] = relationship(cascade="all", passive_deletes=True)\n'
+                '    cs: Mapped[list["C"]] = relationship(cascade="all")\n'
                 'class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
                 '    p_id: Mapped[int] = mapped_column(ForeignKey("p.id", ondelete="CASCADE"))\n', unsafe=True),
         Invalid("class P(Base):\n    __tablename__ = 'p'\n    id = Column(Integer, primary_key=True)\n"
@@ -198,7 +202,7 @@ Say who deletes the children:
                 "class P(Base):\n    __tablename__ = 'p'\n    id = Column(Integer, primary_key=True)\n"
                 "class C(Base):\n    __tablename__ = 'c'\n    id = Column(Integer, primary_key=True)\n"
                 "    p_id = Column(Integer, ForeignKey('p.id', ondelete='CASCADE'), nullable=False)\n"
-                "    p = relationship('P', backref=backref('cs', cascade='all', passive_deletes=True))\n",
+                "    p = relationship('P', backref=backref('cs', cascade='all'))\n",
                 unsafe=True),
         Invalid('class P(Base):\n    __tablename__ = "p"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
                 'class C(Base):\n    __tablename__ = "c"\n    id: Mapped[int] = mapped_column(primary_key=True)\n'
@@ -321,8 +325,8 @@ Say who deletes the children:
 
     # -- the findings -------------------------------------------------------------------------------------------
     def _report(self, relationship: RelationshipFact, label: str, why: str, choices: str | None = None) -> Finding:
-        choices = choices or ('ondelete="CASCADE" on the key with passive_deletes=True (the database deletes them '
-                              'too), ondelete="RESTRICT" (it refuses bulk deletes)')
+        choices = choices or ('ondelete="CASCADE" on the key (the database deletes them too), ondelete="RESTRICT" '
+                              '(it refuses bulk deletes)')
         return Finding(self.code, relationship.statement,
                        f"{label}; not fixed: {why}; decide: {choices}, or # noqa: SQF012")
 
@@ -373,24 +377,22 @@ Say who deletes the children:
                                                         if fk.ondelete.upper() == "SET NULL" else
                                                         f"acts by {said} and keeps them"),
                                 "the ORM and the database disagree, and which is meant is the author's to say",
-                                choices=f'ondelete="CASCADE" with passive_deletes=True, keep {said} and a cascade '
-                                        'without delete (cascade="save-update, merge")')
+                                choices=f'ondelete="CASCADE", keep {said} and a cascade without delete '
+                                        '(cascade="save-update, merge")')
         key_plan_needed = declaring.module is not context.facts
         quote = _quote(context, collection_call, fk.call)
-        sqlmodel = parent.sqlmodel and collection_call is relationship.call
+        sqlmodel = child.sqlmodel and fk.call is not None and context.resolver.call_name(fk.call) != "sa.ForeignKey"
 
         def fix(plan) -> bool:
             key_plan = context.plan_for(declaring.module) if key_plan_needed else plan
             if key_plan is None or fk.call is None:
                 return False
-            if passive is None:
-                plan.add_keyword(collection_call, "passive_deletes", "True")
             key_plan.add_keyword(fk.call, "ondelete", f"{quote}CASCADE{quote}")
             return True
 
         if sqlmodel and not sqlmodel_at_least(_SQLMODEL_ONDELETE):
             return self._report(relationship, label, "the installed SQLModel is older than 0.0.21, which has no "
-                                "Field(ondelete=) and Relationship(passive_deletes=)")
+                                "Field(ondelete=)")
         if key_plan_needed and context.plan_for(declaring.module) is None:
             return self._report(relationship, label, f"`{child.name}.{column.name}` is declared in "
                                 f"{declaring.module.path.name}, which this run only reads (run on both files)")
@@ -407,10 +409,11 @@ Say who deletes the children:
             self.code, relationship.statement,
             f"{label}: a bulk delete(`{parent.name}`) or raw SQL fails on `{child.name}.{column.name}` (or, where "
             "foreign keys are not enforced, leaves the children pointing at a deleted row); the fix adds "
-            "ondelete=\"CASCADE\" to the key and passive_deletes=True: the database then deletes them on every "
-            "delete of the parent, raw SQL included, session.delete() no longer loads them (their ORM delete "
-            "events no longer fire; on SQLite without PRAGMA foreign_keys=ON they are left behind), and the "
-            "migration recreates the foreign key",
+            "ondelete=\"CASCADE\" to the key: the database then deletes them on every delete of the parent, raw "
+            "SQL and bulk deletes included (session.delete() still deletes them through the ORM first, events "
+            "included), and the migration recreates the foreign key; passive_deletes=True is left to you: it "
+            "stops the ORM loading them, so their delete events no longer fire and SQLite without PRAGMA "
+            "foreign_keys=ON keeps them",
             fix=fix, safety=UNSAFE)
 
     def _blocker(self, context, parent, relationship, child, named, keywords, side, visiting=frozenset()):
@@ -463,12 +466,13 @@ Say who deletes the children:
                         "SQF004 decides that one")
         subclass = self._joined_subclass(context, child)
         if subclass is not None:
-            return (f"`{subclass.name}` extends `{child.name}` with a table of its own, whose rows the database "
-                    f"could not delete with theirs (the ORM deletes them first)")
+            return (f"`{subclass.name}` extends `{child.name}` with a table of its own, whose rows refer to the "
+                    f"`{child.name}` rows without ondelete=: a bulk delete would still fail on them (the ORM deletes "
+                    "them first)")
         referring = self._referring_key(context, child, visiting | {parent})
         if referring is not None:
-            return (f"`{referring}` refers to `{child.name}` without ondelete=: the database could not delete "
-                    f"the `{child.name}` rows it refers to, which the ORM deletes in order today")
+            return (f"`{referring}` refers to `{child.name}` without ondelete= (nor a fix of this run): a bulk delete "
+                    f"would still fail on it, where the ORM deletes or detaches those rows in order")
         return declaring, column, fk
 
     def _joined_subclass(self, context, child: ModelClass) -> ModelClass | None:
