@@ -93,6 +93,10 @@ from .sqf004_cascade import _soft_delete as soft_delete
 _SQLMODEL_ONDELETE = (0, 0, 21)  # Field(ondelete=)
 
 
+class Unknown(str):
+    """Why the key of a collection cannot be told: whether the database knows the cascade is unknown too."""
+
+
 def _deletes(context: RuleContext, relationship: RelationshipFact, cascade: ast.expr | None) -> bool | None:
     """Does the cascade delete the related rows with their parent? None: it cannot be read."""
     if cascade is None:
@@ -243,7 +247,8 @@ Say who deletes the children:
             return
         if relationship.star_kwargs:
             if deletes:
-                yield self._report(relationship, f"Collection {where} has a delete cascade", "its keywords include "
+                yield self._report(relationship, f"Collection {where} has a delete cascade, and whether the database "
+                                   "deletes its rows too cannot be told", "its keywords include "
                                    "**kwargs that sqla-fix cannot read (passive_deletes= may be among them)")
             return
         side = self._side(context, model, relationship, target)
@@ -263,7 +268,8 @@ Say who deletes the children:
             return
         if passive in ("all", "unknown"):
             return  # "all" with a delete cascade is refused by SQLAlchemy itself; an expression: unknown
-        label = f"Collection {where} deletes its `{relationship.target}` rows only in the ORM"
+        rows = f"`{relationship.target}` rows" if relationship.target else "rows"
+        label = f"Collection {where} deletes its {rows} only in the ORM"
         if "secondary" in keywords:
             yield self._report(relationship, f"Many-to-many {where} has a delete cascade: deleting a `{model.name}` "
                                f"deletes the `{relationship.target}` rows it links to, which other `{model.name}` "
@@ -271,7 +277,8 @@ Say who deletes the children:
                                choices='cascade="save-update, merge" (the link rows are still deleted)')
             return
         if target is None:
-            yield self._report(relationship, label, f"sqla-fix cannot find the class `{relationship.target}` to "
+            target_said = f"the class `{relationship.target}`" if relationship.target else "its target class"
+            yield self._report(relationship, self._unknown_label(label), f"sqla-fix cannot find {target_said} to "
                                "check its foreign key")
             return
         finding = self._parent_side(context, model, relationship, target, relationship.call, relationship.call,
@@ -330,6 +337,12 @@ Say who deletes the children:
         return Finding(self.code, relationship.statement,
                        f"{label}; not fixed: {why}; decide: {choices}, or # noqa: SQF012")
 
+    @staticmethod
+    def _unknown_label(label: str) -> str:
+        """"Collection `P.cs` deletes its `C` rows only in the ORM" said of what cannot be seen."""
+        head = label.split(" deletes its ", 1)[0]
+        return f"{head} has a delete cascade, and whether the database deletes its rows too cannot be told"
+
     def _many_to_one(self, context, model: ModelClass, relationship: RelationshipFact, target) -> Finding:
         parent = target.name if target is not None else relationship.target
         return Finding(
@@ -365,6 +378,8 @@ Say who deletes the children:
         key is certain, else reported."""
         keywords = keywords_of(collection_call) if collection_call is not relationship.call else relationship.keywords
         why = self._blocker(context, parent, relationship, child, named, keywords, side)
+        if isinstance(why, Unknown):
+            return self._report(relationship, self._unknown_label(label), why)
         if isinstance(why, str):
             return self._report(relationship, label, why)
         declaring, column, fk = why
@@ -422,7 +437,21 @@ Say who deletes the children:
         if side == "self" or child is parent:
             return "it is self-referencing (the database would delete whole subtrees in one statement)"
         if side != "one-to-many":
-            return f"the foreign key between `{parent.name}` and `{child.name}` could not be told"
+            return Unknown(f"the foreign key between `{parent.name}` and `{child.name}` could not be told")
+        every = foreign_keys_to(picture, child, parent)
+        keys = [(cls, c) for cls, c in every if not named or c.name in named]
+        if not keys:
+            return Unknown(f"no foreign key from `{child.name}` to `{parent.name}` was found")
+        if len(keys) > 1:
+            names = ", ".join(c.name for _, c in keys)
+            return Unknown(f"`{child.name}` has several foreign keys to `{parent.name}` ({names}) and foreign_keys= "
+                           "names none")
+        declaring, column = keys[0]
+        fk = _key_to(context, column, parent)
+        if fk is None:
+            return Unknown(f"the key `{child.name}.{column.name}` could not be read")
+        if fk.ondelete is not None:
+            return declaring, column, fk  # the database already acts: agreeing (quiet) or not (reported)
         if "primaryjoin" in relationship.keywords:
             return ("its primaryjoin= may select fewer rows than the foreign key does, and the database would "
                     "delete every row of the key")
@@ -436,19 +465,6 @@ Say who deletes the children:
         if soft:  # hard deletes are purge jobs there, whose refusal by the key may be the safety net
             return (f"{soft}; its hard deletes are purges, where a database cascade would delete live "
                     f"`{child.name}` rows of a purged `{parent.name}`")
-        every = foreign_keys_to(picture, child, parent)
-        keys = [(cls, c) for cls, c in every if not named or c.name in named]
-        if not keys:
-            return f"no foreign key from `{child.name}` to `{parent.name}` was found"
-        if len(keys) > 1:
-            names = ", ".join(c.name for _, c in keys)
-            return f"`{child.name}` has several foreign keys to `{parent.name}` ({names}) and foreign_keys= names none"
-        declaring, column = keys[0]
-        fk = _key_to(context, column, parent)
-        if fk is None:
-            return f"the key `{child.name}.{column.name}` could not be read"
-        if fk.ondelete is not None:
-            return declaring, column, fk  # the database already acts: agreeing (quiet) or not (reported)
         if declaring is not child:
             return (f"`{child.name}.{column.name}` is declared on `{declaring.name}`: its ondelete would act on "
                     "every table that uses it")
