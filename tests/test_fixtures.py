@@ -116,7 +116,7 @@ def safe_only(tmp_path_factory):
     copy = tmp_path_factory.mktemp("safe") / "before"
     shutil.copytree(BEFORE, copy)
     results = {}
-    for result in run([copy], fixture_config(unsafe_fixes=False)):
+    for result in run([copy], fixture_config(unsafe_fixes=False, root=copy.parent)):
         assert result.error is None, f"{result.path}: {result.error}"
         results[str(result.path.relative_to(copy))] = result
         if result.changed:
@@ -153,7 +153,7 @@ def test_unsafe_fixes_on_top_of_the_safe_ones_give_the_golden_after(safe_only):
     """`fix` then `fix --unsafe-fixes` ends where `fix --unsafe-fixes` does (keywords added by the second
     run come after those of the first, so the order may differ, and nothing else)."""
     copy, _ = safe_only
-    for result in run([copy], fixture_config()):
+    for result in run([copy], fixture_config(root=copy.parent)):
         assert result.error is None
         produced = result.fixed_source if result.changed else result.path.read_bytes()
         golden = (AFTER / result.path.relative_to(copy)).read_bytes()
