@@ -11,6 +11,7 @@ Run as a script, it plays the orphan scenario of a multi-file fixture project in
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import os
@@ -313,8 +314,12 @@ def orphan_outcome(engine: sa.Engine, parent_class, relationship: str, operation
         parent = parent_class(**attribute_values(parent_mapper, parent_values))
         session.add(parent)
         session.flush()
-        collection = getattr(parent, relationship)
-        add = getattr(collection, "append", None) or collection.add  # list, dynamic / write-only, set
+        if not rel.uselist:  # a one-to-one's parent side (SQF012): one child, set as the attribute
+            children = 1
+            add = functools.partial(setattr, parent, relationship)
+        else:
+            collection = getattr(parent, relationship)
+            add = getattr(collection, "append", None) or collection.add  # list, dynamic / write-only, set
         for _ in range(children):
             child_values = row_values(conn, child_table, skip={remote.name for _, remote in keys})
             add(child_mapper.class_(**attribute_values(child_mapper, child_values)))

@@ -155,6 +155,15 @@ def check(kind: str, target: str, module, tables, engine) -> str | None:
         if unique_by_catalog(sa.inspect(engine), column.table.name, column.name) != (kind == "unique"):
             return f"{target}: expected {kind}"
         return duplicate_key_problem(engine, column.table, column.name, kind == "unique")
+    elif kind in ("db-cascade", "orm-only-cascade"):  # SQF012: does the database delete the children too?
+        relationship = sa.inspect(getattr(module, target.rsplit(".", 1)[0])).relationships[target.rsplit(".", 1)[1]]
+        keys = [remote for _, remote in relationship.local_remote_pairs]
+        in_database = all(any((fk.ondelete or "").upper() == "CASCADE" for fk in key.foreign_keys) for key in keys)
+        if not relationship.cascade.delete:
+            return f"{target}: expected a delete cascade, cascade is {set(relationship.cascade)}"
+        if in_database != (kind == "db-cascade"):
+            return (f"{target}: expected {kind}, passive_deletes={relationship.passive_deletes}, "
+                    f"ondelete={[fk.ondelete for key in keys for fk in key.foreign_keys]}")
     elif kind == "ondelete-cascade":
         column = _column(tables, target)
         if not any((fk.ondelete or "").upper() == "CASCADE" for fk in column.foreign_keys):

@@ -153,6 +153,8 @@ def _problems(server: str, engine: sa.Engine, kind: str, target: str, tables) ->
             return [] if [r.upper() for r in rules if r] == ["CASCADE"] else [f"{target}: ON DELETE is {rules}"]
         if kind in ("cascade", "no-cascade"):
             return []  # an ORM setting, not a database one: the orphan tests below play it
+        if kind in ("db-cascade", "orm-only-cascade"):
+            return []  # SQF012: the key's ON DELETE is `ondelete-cascade`; test_sqf012_fixtures_bulk_delete plays it
         if kind in ("callable-default", "callable-onupdate", "scalar-default"):
             # a Python-side default (SQF007): not in the DDL; the column is there, and the default is the model's
             problem = check(kind, target, None, tables, None)
@@ -706,3 +708,213 @@ def test_identity_unique_facts(where: str):
             assert _insert_all(engine, lowered, [{"id": 1, "email": "A@x.org"}, {"id": 2, "email": "a@x.org"}]) == "unique"
         elif where == "mariadb":
             assert "Duplicate entry 'c@x.org' for key 'uq_sqf011_dups_email'" in str(failed.value.orig)
+# ---------------------------------------------------------------- SQF012: a delete cascade only the ORM knows
+
+def _sqf012_models(ondelete: str | None, passive, nullable: bool = False, grandchild: bool = False):
+    """sqf012_parents -> sqf012_children (cascade="all, delete-orphan"), and optionally sqf012_grandchildren
+    under the children with the default cascade (the ORM sets their nullable key to NULL)."""
+    from sqlalchemy import Column, ForeignKey, Integer
+    from sqlalchemy.orm import DeclarativeBase, relationship
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Parent(Base):
+        __tablename__ = "sqf012_parents"
+        id = Column(Integer, primary_key=True)
+        children = relationship("Child", cascade="all, delete-orphan", passive_deletes=passive)
+
+    class Child(Base):
+        __tablename__ = "sqf012_children"
+        id = Column(Integer, primary_key=True)
+        parent_id = Column(Integer, ForeignKey("sqf012_parents.id", ondelete=ondelete), nullable=nullable)
+        if grandchild:
+            grandchildren = relationship("Grandchild")
+
+    if grandchild:
+        class Grandchild(Base):
+            __tablename__ = "sqf012_grandchildren"
+            id = Column(Integer, primary_key=True)
+            child_id = Column(Integer, ForeignKey("sqf012_children.id"), nullable=True)
+
+        Child.grandchild_class = Grandchild  # the registry holds classes weakly: keep it alive
+    return Base, Parent, Child
+
+
+def _sqf012_play(engine: sa.Engine, operation: str, ondelete=None, passive=False, nullable=False,
+                 grandchild=False) -> tuple[str, int, int]:
+    """A parent with two children (each with a grandchild, if asked), deleted by `operation` in a fresh
+    session: (what happened, children left, child ORM delete events fired)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    Base, Parent, Child = _sqf012_models(ondelete, passive, nullable, grandchild)
+    Base.metadata.drop_all(engine)
+    Base.metadata.create_all(engine)
+    fired = []
+    event.listen(Child, "after_delete", lambda mapper, connection, target: fired.append(target.id))
+    with Session(engine) as session:
+        children = [Child(id=1), Child(id=2)]
+        if grandchild:
+            for child in children:
+                child.grandchildren.append(Child.grandchild_class(id=child.id))
+        session.add(Parent(id=1, children=children))
+        session.commit()
+    with Session(engine) as session:
+        try:
+            if operation == "bulk delete":
+                session.execute(sa.delete(Parent))
+            else:
+                session.delete(session.get(Parent, 1))
+            session.commit()
+            outcome = "deleted"
+        except sa.exc.IntegrityError as exc:
+            session.rollback()
+            outcome = "foreign-key" if "FOREIGN KEY constraint failed" in str(exc) else describe_error(exc)[0]
+    with engine.connect() as conn:
+        left = conn.execute(sa.text("SELECT count(*) FROM sqf012_children")).scalar_one()
+    Base.metadata.drop_all(engine)
+    return outcome, left, len(fired)
+
+
+# (ondelete, passive_deletes, operation) -> (outcome, children left, child after_delete events), alike on
+# PostgreSQL 15 and MariaDB 10.11 (InnoDB), and on SQLite with PRAGMA foreign_keys=ON.
+SQF012_ENFORCED = {
+    (None, False, "session.delete"): ("deleted", 0, 2),  # the ORM loads and deletes them
+    (None, False, "bulk delete"): ("foreign-key", 2, 0),  # the ORM-only cascade: the bulk delete fails
+    ("CASCADE", False, "session.delete"): ("deleted", 0, 2),  # the fix: the ORM still deletes them, events fire
+    ("CASCADE", False, "bulk delete"): ("deleted", 0, 0),  # and the database deletes them in bulk deletes
+    ("CASCADE", True, "session.delete"): ("deleted", 0, 0),  # passive_deletes too: no ORM events
+    ("CASCADE", True, "bulk delete"): ("deleted", 0, 0),
+    (None, True, "session.delete"): ("foreign-key", 2, 0),  # passive_deletes without ondelete: a trap
+    (None, True, "bulk delete"): ("foreign-key", 2, 0),
+    ("SET NULL", False, "bulk delete"): ("deleted", 2, 0),  # kept with a NULL key (nullable key)
+    ("RESTRICT", False, "session.delete"): ("deleted", 0, 2),  # the ORM deletes the children first
+    ("RESTRICT", False, "bulk delete"): ("foreign-key", 2, 0),
+}
+# SQLite without the PRAGMA enforces nothing: every delete of the parent succeeds and the database deletes
+# no child; with passive_deletes the ORM does not either.
+SQF012_SQLITE_UNENFORCED = {
+    (None, False, "session.delete"): ("deleted", 0, 2),
+    (None, False, "bulk delete"): ("deleted", 2, 0),  # two children left pointing at a deleted parent
+    ("CASCADE", False, "session.delete"): ("deleted", 0, 2),  # the fix changes nothing here
+    ("CASCADE", True, "session.delete"): ("deleted", 2, 0),  # left behind, were passive_deletes added
+    ("CASCADE", True, "bulk delete"): ("deleted", 2, 0),
+    (None, True, "session.delete"): ("deleted", 2, 0),
+}
+
+
+def _sqf012_observed(engine, cases) -> dict:
+    return {case: _sqf012_play(engine, case[2], case[0], case[1], nullable=case[0] == "SET NULL") for case in cases}
+
+
+@pytest.mark.database
+def test_sqf012_orm_only_cascade_on_server(server: str):
+    with scratch(server) as engine:
+        assert _sqf012_observed(engine, SQF012_ENFORCED) == SQF012_ENFORCED
+        # a nullable key changes nothing for ON DELETE CASCADE
+        assert _sqf012_play(engine, "bulk delete", "CASCADE", True, nullable=True) == ("deleted", 0, 0)
+        # grandchildren kept by the ORM (key set NULL) block the database's cascade: with the children's key
+        # ON DELETE CASCADE and passive_deletes, session.delete(parent) fails where it worked before
+        assert _sqf012_play(engine, "session.delete", None, False, grandchild=True) == ("deleted", 0, 2)
+        assert _sqf012_play(engine, "session.delete", "CASCADE", True, grandchild=True) == ("foreign-key", 2, 0)
+        # without passive_deletes (what the fix writes) the ORM still detaches them first
+        assert _sqf012_play(engine, "session.delete", "CASCADE", False, grandchild=True) == ("deleted", 0, 2)
+
+
+def test_sqf012_orm_only_cascade_on_sqlite():
+    from sqlalchemy import event
+
+    enforced = sa.create_engine("sqlite://")
+    event.listen(enforced, "connect", lambda dbapi, record: dbapi.execute("PRAGMA foreign_keys=ON"))
+    assert _sqf012_observed(enforced, SQF012_ENFORCED) == SQF012_ENFORCED
+    assert _sqf012_observed(sa.create_engine("sqlite://"), SQF012_SQLITE_UNENFORCED) == SQF012_SQLITE_UNENFORCED
+
+
+def _sqf012_many_to_one(engine: sa.Engine, tickets: int) -> tuple[str, int, int]:
+    """cascade="all" on the many-to-one side: session.delete(child) deletes the parent too.
+    (outcome, parents left, children left)."""
+    from sqlalchemy import Column, ForeignKey, Integer
+    from sqlalchemy.orm import DeclarativeBase, Session, relationship
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Owner(Base):
+        __tablename__ = "sqf012_owners"
+        id = Column(Integer, primary_key=True)
+
+    class Ticket(Base):
+        __tablename__ = "sqf012_tickets"
+        id = Column(Integer, primary_key=True)
+        owner_id = Column(Integer, ForeignKey("sqf012_owners.id"), nullable=True)
+        owner = relationship(Owner, cascade="all")
+
+    Base.metadata.create_all(engine)
+    with Session(engine) as session:
+        owner = Owner(id=1)
+        session.add_all([Ticket(id=n, owner=owner) for n in range(1, tickets + 1)])
+        session.commit()
+    outcome = "deleted"
+    with Session(engine) as session:
+        try:
+            session.delete(session.get(Ticket, 1))
+            session.commit()
+        except sa.exc.IntegrityError as exc:
+            session.rollback()
+            outcome = describe_error(exc)[0]
+    with engine.connect() as conn:
+        counts = tuple(conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one()
+                       for t in ("sqf012_owners", "sqf012_tickets"))
+    Base.metadata.drop_all(engine)
+    return outcome, *counts
+
+
+@pytest.mark.database
+def test_sqf012_many_to_one_cascade_deletes_the_parent(server: str):
+    with scratch(server) as engine:
+        assert _sqf012_many_to_one(engine, 1) == ("deleted", 0, 0)  # the owner went with its ticket
+        # with a second ticket (not loaded): deleting one ticket tries to delete the owner and fails on the other
+        assert _sqf012_many_to_one(engine, 2) == ("foreign-key", 1, 2)
+
+
+def _sqf012_targets(fixture: str) -> list[str]:
+    after = AFTER / fixture
+    files = sorted(after.rglob("*.py")) if after.is_dir() else [after]
+    return [target for path in files for kind, target in expectations(path) if kind == "db-cascade"]
+
+
+SQF012_FIXTURES = sorted(p.name for p in AFTER.iterdir() if p.name.startswith("opt_in_") and _sqf012_targets(p.name))
+# (fixture, relationship) -> before: session.delete, before: bulk, after: session.delete, after: bulk
+SQF012_PASSIVE_WITHOUT_ONDELETE = {("opt_in_typed_orm_only_cascade.py", "Playlist.entries")}
+
+
+@pytest.mark.database
+@pytest.mark.parametrize("fixture", SQF012_FIXTURES)
+def test_sqf012_fixtures_bulk_delete(server: str, fixture: str):
+    """Before the fix a bulk delete of the parent fails on the children's key (the ORM-only cascade); after it
+    the database deletes them; session.delete deletes them before and after."""
+    targets = _sqf012_targets(fixture)
+    found: dict = {}
+    for side, root in (("before", BEFORE), ("after", AFTER)):
+        if (root / fixture).is_dir():
+            script = Path(__file__).with_name("dbservers.py")
+            with scratch(server) as engine:
+                completed = subprocess.run([sys.executable, str(script), str(root / fixture), server, engine.namespace,
+                                            *targets], capture_output=True, text=True, timeout=120)
+            assert completed.returncode == 0, completed.stderr
+            _record(json.loads(completed.stdout), side, found)
+            continue
+        module, metadatas_, _ = load(root / fixture)
+        with scratch(server) as engine:
+            for metadata in metadatas_:
+                metadata.create_all(engine)
+            outcomes = {}
+            for target in targets:
+                class_name, key = target.rsplit(".", 1)
+                outcomes[target] = {op: orphan_outcome(engine, getattr(module, class_name), key, op) for op in OPERATIONS}
+        _record(outcomes, side, found)
+    for target in targets:
+        before_delete = FK_VIOLATION if (fixture, target) in SQF012_PASSIVE_WITHOUT_ONDELETE else DELETED
+        assert tuple(found[target, side, op] for side in ("before", "after") for op in OPERATIONS) == (
+            before_delete, FK_VIOLATION, DELETED, DELETED_BY_DB), target

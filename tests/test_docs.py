@@ -314,6 +314,13 @@ SOFT_EMAIL = _class("User", "users", "deleted_at: Mapped[Optional[datetime]]",
 INVITE_EMAIL = _class("Invitation", "invitations", "email: Mapped[str] = mapped_column(String(255))")
 POST_SLUG = _class("Post", "posts", "blog_id: Mapped[int]", "slug: Mapped[str] = mapped_column(String(100))")
 
+# SQF012
+ORM_ONLY = (_class("P", "p", 'cs: Mapped[list["C"]] = relationship(cascade="all, delete-orphan")')
+            + _class("C", "c", 'p_id: Mapped[int] = mapped_column(ForeignKey("p.id"))'))
+CHILD_SIDE = (_class("P", "p") + _class("C", "c", 'p_id: Mapped[int] = mapped_column(ForeignKey("p.id"))',
+                                        'p: Mapped["P"] = relationship(cascade="all")'))
+PASSIVE_ONLY = (_class("P", "p", 'cs: Mapped[list["C"]] = relationship(passive_deletes=True, cascade="save-update")')
+                + _class("C", "c", 'p_id: Mapped[Optional[int]] = mapped_column(ForeignKey("p.id"))'))
 DECISIONS = [
     # SQF011: unique per tenant, among live rows, not unique by design, unique alone or per parent
     Decision("SQF011", TENANT_EMAIL, TENANT_EMAIL.replace(
@@ -354,6 +361,15 @@ DECISIONS = [
     Decision("SQF015", DEPENDENCY, DEPENDENCY.replace("    yield db\n    db.close()\n",
                                                       "    try:\n        yield db\n    finally:\n        db.close()\n"),
              "`try: yield db`"),
+    # SQF012: the database deletes them too, or refuses on purpose; the many-to-one side's cascade moved
+    Decision("SQF012", ORM_ONLY, ORM_ONLY.replace('delete-orphan")', 'delete-orphan", passive_deletes=True)')
+             .replace('ForeignKey("p.id")', 'ForeignKey("p.id", ondelete="CASCADE")')),
+    Decision("SQF012", ORM_ONLY, ORM_ONLY.replace('ForeignKey("p.id")', 'ForeignKey("p.id", ondelete="RESTRICT")')),
+    Decision("SQF012", CHILD_SIDE, CHILD_SIDE.replace('cascade="all"', 'cascade="save-update, merge"'),
+             'cascade="save-update, merge"'),
+    Decision("SQF012", PASSIVE_ONLY, PASSIVE_ONLY.replace('ForeignKey("p.id")', 'ForeignKey("p.id", ondelete="SET NULL")'),
+             'ondelete="SET NULL"'),
+    Decision("SQF012", PASSIVE_ONLY, PASSIVE_ONLY.replace("passive_deletes=True, ", ""), "remove passive_deletes"),
     # SQF008: Numeric and Decimal (SQLModel's max_digits/decimal_places), or an integer of cents
     Decision("SQF008", MONEY_SQLMODEL, "from decimal import Decimal\n" + MONEY_SQLMODEL.replace(
         "price: float", "price: Decimal = Field(max_digits=12, decimal_places=2)"),

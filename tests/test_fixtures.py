@@ -93,6 +93,10 @@ def test_after_project_meets_expectations(project: Path):
 
 
 PROJECT_FILES = [path for path in BEFORE_FILES if path.parent != BEFORE]
+# Fixes that edit two files of a project (SQF012: the collection here, the child's key there): with only one of
+# them passed, the finding is reported and the file is left as it is.
+TWO_FILE_FIXES = {"opt_in_sqlmodel_orm_only_cascade_project/squads/squad.py",
+                  "opt_in_sqlmodel_orm_only_cascade_project/squads/member.py"}
 
 
 @pytest.mark.parametrize("path", PROJECT_FILES, ids=[str(path.relative_to(BEFORE)) for path in PROJECT_FILES])
@@ -100,6 +104,9 @@ def test_one_file_alone_is_fixed_as_in_the_whole_project(path: Path, fixed):
     """The pre-commit case: only the changed file is passed; the rest of its project is read, not written."""
     [alone] = [r for r in run([path], fixture_config()) if r.path == path]
     assert alone.error is None
+    if path.relative_to(BEFORE).as_posix() in TWO_FILE_FIXES:
+        assert not alone.changed and all(finding.fix is None for finding in alone.findings)
+        return
     assert (alone.fixed_source if alone.changed else path.read_bytes()) == fixed[path.resolve()]
 
 
@@ -109,7 +116,7 @@ def safe_only(tmp_path_factory):
     copy = tmp_path_factory.mktemp("safe") / "before"
     shutil.copytree(BEFORE, copy)
     results = {}
-    for result in run([copy], fixture_config(unsafe_fixes=False)):
+    for result in run([copy], fixture_config(unsafe_fixes=False, root=copy.parent)):
         assert result.error is None, f"{result.path}: {result.error}"
         results[str(result.path.relative_to(copy))] = result
         if result.changed:
@@ -146,7 +153,7 @@ def test_unsafe_fixes_on_top_of_the_safe_ones_give_the_golden_after(safe_only):
     """`fix` then `fix --unsafe-fixes` ends where `fix --unsafe-fixes` does (keywords added by the second
     run come after those of the first, so the order may differ, and nothing else)."""
     copy, _ = safe_only
-    for result in run([copy], fixture_config()):
+    for result in run([copy], fixture_config(root=copy.parent)):
         assert result.error is None
         produced = result.fixed_source if result.changed else result.path.read_bytes()
         golden = (AFTER / result.path.relative_to(copy)).read_bytes()

@@ -42,12 +42,24 @@ OTHER_NAMES = NAMES.replace("pk_%(table_name)s", "pk_%(table_name)s_x")
         ("email = db.Column(db.String(120), index=True)\n", "email = db.Column(db.String(120), index=True, unique=True)\n"),
         ("class U:\n    email: str = Field(index=True)\n", "class U:\n    email: str = Field(index=True, unique=True)\n"),
         ("class U:\n    username: Mapped[str]\n", "class U:\n    username: Mapped[str] = mapped_column(unique=True)\n"),
+        # SQF012: the collection's passive_deletes=True (in backref(...) too), the key's ondelete="CASCADE" on a
+        # ForeignKey, a ForeignKeyConstraint of __table_args__ or a SQLModel Field
+        ("r = relationship('C', cascade='all')\nk = Column(ForeignKey('p.id'))\n",
+         "r = relationship('C', cascade='all', passive_deletes=True)\nk = Column(ForeignKey('p.id', ondelete='CASCADE'))\n"),
+        ("r = relationship('P', backref=backref('cs', cascade='all'))\n",
+         "r = relationship('P', backref=backref('cs', cascade='all', passive_deletes=True))\n"),
+        ("class C:\n    __table_args__ = (ForeignKeyConstraint(['p_id'], ['p.id']),)\n",
+         "class C:\n    __table_args__ = (ForeignKeyConstraint(['p_id'], ['p.id'], ondelete='CASCADE'),)\n"),
+        ("class C:\n    p_id: int = Field(foreign_key='p.id')\n    cs: list = Relationship(cascade_delete=True)\n",
+         "class C:\n    p_id: int = Field(foreign_key='p.id', ondelete='CASCADE')\n"
+         "    cs: list = Relationship(cascade_delete=True, passive_deletes=True)\n"),
     ],
     ids=["keywords", "aliased-string", "sa-string", "backref", "class-columns", "table-columns",
          "sqlmodel-sa-column", "sqlmodel-field", "sqlmodel-default", "import", "money-typed", "money-bare-mapped",
          "money-mapped-column", "money-sa-double", "unique-key-typed", "unique-key-flask", "unique-key-sqlmodel",
          "convention-keyword", "convention-factory", "convention-for-pass", "convention-in-body", "unique-column",
-         "unique-sqlmodel-field", "unique-bare-mapped"],
+         "unique-sqlmodel-field", "unique-bare-mapped", "orm-only-cascade", "orm-only-cascade-backref",
+         "orm-only-cascade-constraint", "orm-only-cascade-sqlmodel"],
 )
 def test_our_edits_pass(old, new):
     assert unintended_change(old, new) is None

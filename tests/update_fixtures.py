@@ -25,11 +25,13 @@ AFTER = ROOT / "fixtures" / "after"
 OPT_IN = sorted(rule.code for rule in RULES if not getattr(rule, "default_enabled", True))
 
 
-def fixture_config(unsafe_fixes: bool = True) -> Config:
-    """`--unsafe-fixes` (or not), with the rules that are off by default selected on the `opt_in_*` fixtures only."""
+def fixture_config(unsafe_fixes: bool = True, root: Path | None = None) -> Config:
+    """`--unsafe-fixes` (or not), with the rules that are off by default selected on the `opt_in_*` fixtures only.
+    The glob is absolute, so that `opt_in_*_project/pkg/models.py` matches by its directory in a copy of the
+    fixtures outside the working directory too; `root` is the configuration's directory (the copy's)."""
     if not OPT_IN:
-        return Config(unsafe_fixes=unsafe_fixes)
-    return Config(unsafe_fixes=unsafe_fixes, extend_select=list(OPT_IN),
+        return Config(unsafe_fixes=unsafe_fixes, root=root)
+    return Config(unsafe_fixes=unsafe_fixes, extend_select=list(OPT_IN), root=root,
                   per_file_ignores={"!/*opt_in_*": list(OPT_IN)})  # absolute: a copy elsewhere too
 
 

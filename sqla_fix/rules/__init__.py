@@ -14,6 +14,7 @@ from .sqf014_one_to_one import OneToOneNotUnique
 from .sqf013_naming_convention import NoNamingConvention
 from .sqf015_session_leak import SessionLeak
 from .sqf011_identity_unique import IdentityNotUnique
+from .sqf012_orm_only_cascade import OrmOnlyCascade
 
 RULES: list[Rule] = [
     ForeignKeyWithoutIndex(),
@@ -29,6 +30,7 @@ RULES: list[Rule] = [
     NoNamingConvention(),
     SessionLeak(),
     IdentityNotUnique(),
+    OrmOnlyCascade(),
 ]
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
 
