@@ -34,6 +34,7 @@ DATA = Path(__file__).resolve().parent / "data"
 CODES = [rule.code for rule in RULES]
 NAMES = [rule.name for rule in RULES]
 ALL_FOUND = ["SQF001", "SQF003", "SQF004", "SQF005", "SQF005"]  # FLAWED's findings (its key is NOT NULL: no SQF002)
+EVERY_RULE_FOUND = [*ALL_FOUND, "SQF013"]  # and, with the rules off by default too, its base's missing naming convention
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 MIGRATION_HINT = "generate and review a migration"
 
@@ -90,7 +91,7 @@ def sqla_fix(*args: str, cwd: Path, input: str | None = None, env: dict | None =
 
 # -- 1. selection -------------------------------------------------------------------------------------------
 def assert_lists_valid_selectors(line: str) -> None:
-    assert "expected ALL, a code prefix (SQF, SQF0, SQF00)" in line
+    assert "expected ALL, a code prefix (SQF, SQF0, SQF00, SQF01)" in line
     for code in CODES:
         assert code in line
     for name in NAMES:
@@ -133,15 +134,15 @@ def test_unknown_selector_in_per_file_ignores_of_pyproject(runner, project):
 @pytest.mark.parametrize(
     ("selectors", "expected"),
     [
-        (["--select", "ALL"], ALL_FOUND),
-        (["--select", "all"], ALL_FOUND),
+        (["--select", "ALL"], EVERY_RULE_FOUND),
+        (["--select", "all"], EVERY_RULE_FOUND),
         (["--select", "SQF00"], ALL_FOUND),
-        (["--select", "SQF"], ALL_FOUND),
+        (["--select", "SQF"], EVERY_RULE_FOUND),
         (["--select", "foreign-key-without-index"], ["SQF001"]),
         (["--select", "sqf003"], ["SQF003"]),
         (["--select", "foreign-key-without-index,SQF004"], ["SQF001", "SQF004"]),
         (["--select", "SQF001", "--select", "SQF003"], ["SQF001", "SQF003"]),
-        (["--select", "ALL", "--ignore", "entity-without-timestamps"], ["SQF001", "SQF003", "SQF004"]),
+        (["--select", "ALL", "--ignore", "entity-without-timestamps"], ["SQF001", "SQF003", "SQF004", "SQF013"]),
     ],
 )
 def test_selectors_accepted(runner, project, selectors, expected):
@@ -159,9 +160,9 @@ def test_selectors_accepted(runner, project, selectors, expected):
         ('ignore = ["SQF001"]', ["--select", "SQF001"], ["SQF001"]),  # the command line's select starts afresh
         ('select = ["SQF001", "SQF003"]', ["--ignore", "SQF003"], ["SQF001"]),
         ('select = ["SQF001"]', ["--select", "SQF003"], ["SQF003"]),
-        ('select = ["SQF"]\nignore = ["SQF001"]', [], ["SQF003", "SQF004", "SQF005", "SQF005"]),
+        ('select = ["SQF"]\nignore = ["SQF001"]', [], ["SQF003", "SQF004", "SQF005", "SQF005", "SQF013"]),
         ('select = ["SQF001"]\nignore = ["SQF"]', [], ["SQF001"]),  # the more specific selector wins
-        ('select = ["ALL"]\nignore = ["SQF00"]\nextend-select = ["SQF004"]', [], ["SQF004"]),
+        ('select = ["ALL"]\nignore = ["SQF00"]\nextend-select = ["SQF004"]', [], ["SQF004", "SQF013"]),
         ('extend-ignore = ["SQF005"]', ["--extend-select", "SQF001"], ["SQF001", "SQF003", "SQF004"]),
     ],
 )

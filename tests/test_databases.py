@@ -685,7 +685,7 @@ def test_identity_unique_facts(where: str):
                         sa.Column("email", sa.String(100)))
         metadata.create_all(engine)
         assert _insert_all(engine, people, [{"id": 1, "email": "b@x.org"}, {"id": 2, "email": "b@x.org"}]) == (
-            "unique" if where != "sqlite" else "other")  # SQLite: "UNIQUE constraint failed"
+            "unique")  # SQLite: "UNIQUE constraint failed"
         assert _insert_all(engine, people, [{"id": 3, "email": None}, {"id": 4, "email": None}]) == "ok"
         cased = _insert_all(engine, people, [{"id": 5, "email": "A@x.org"}, {"id": 6, "email": "a@x.org"}])
         assert cased == ("unique" if where == "mariadb" else "ok")  # utf8mb4_unicode_ci is case-insensitive

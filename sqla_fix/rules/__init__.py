@@ -10,11 +10,11 @@ from .sqf006_string_length import StringWithoutLength
 from .sqf007_default_called_once import DefaultCalledOnce
 from .sqf008_money_float import MoneyAsFloat
 from .sqf009_flag_default import FlagWithoutDefault
-from .sqf014_one_to_one import OneToOneNotUnique
-from .sqf013_naming_convention import NoNamingConvention
-from .sqf015_session_leak import SessionLeak
 from .sqf011_identity_unique import IdentityNotUnique
 from .sqf012_orm_only_cascade import OrmOnlyCascade
+from .sqf013_naming_convention import NoNamingConvention
+from .sqf014_one_to_one import OneToOneNotUnique
+from .sqf015_session_leak import SessionLeak
 
 RULES: list[Rule] = [
     ForeignKeyWithoutIndex(),
@@ -26,11 +26,11 @@ RULES: list[Rule] = [
     DefaultCalledOnce(),
     MoneyAsFloat(),
     FlagWithoutDefault(),
-    OneToOneNotUnique(),
-    NoNamingConvention(),
-    SessionLeak(),
     IdentityNotUnique(),
     OrmOnlyCascade(),
+    NoNamingConvention(),
+    OneToOneNotUnique(),
+    SessionLeak(),
 ]
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
 
