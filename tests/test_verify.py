@@ -26,10 +26,18 @@ from sqla_fix.verify import unintended_change
         ("class C:\n    fee: Mapped[float] = mapped_column(default=1)\n",
          "class C:\n    fee: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=1)\n"),
         ("x = sa.Column(sa.Double())\n", "x = sa.Column(sa.Numeric(19, 4))\n"),
+        ("x = C(db.DateTime, default=datetime.utcnow, onupdate=lambda: datetime.utcnow())\n",
+         "x = C(db.DateTime(timezone=True), default=lambda: datetime.now(timezone.utc), "
+         "onupdate=lambda: datetime.now(timezone.utc))\n"),
+        ("x = C(TIMESTAMP(), default=dt.datetime.now)\n",
+         "x = C(TIMESTAMP(timezone=True), default=lambda: dt.datetime.now(dt.timezone.utc))\n"),
+        ("class C:\n    at: Mapped[datetime] = mapped_column('at', default=datetime.utcnow())\n",
+         "class C:\n    at: Mapped[datetime] = mapped_column('at', DateTime(timezone=True), "
+         "default=lambda: datetime.now(timezone.utc))\n"),
     ],
     ids=["keywords", "aliased-string", "sa-string", "backref", "class-columns", "table-columns", "sqlmodel-sa-column",
          "sqlmodel-field", "sqlmodel-default", "import", "money-typed", "money-bare-mapped", "money-mapped-column",
-         "money-sa-double"],
+         "money-sa-double", "aware-datetime", "aware-timestamp", "aware-mapped-column"],
 )
 def test_our_edits_pass(old, new):
     assert unintended_change(old, new) is None
@@ -52,10 +60,20 @@ def test_our_edits_pass(old, new):
         ("x: Optional[float] = 1.0\n", "x: Optional[Decimal] = 1.0\n", "'float' became 'Decimal'"),
         ("x = f(float)\n", "x = f(Decimal)\n", "'float' became 'Decimal'"),
         ("c = mapped_column(default=1)\n", "c = mapped_column(Numeric(12, 2), default=2)\n", "unexpected addition"),
+        ("x = C(DateTime, default=datetime.utcnow)\n",
+         "x = C(DateTime(timezone=True), default=lambda: other.now(timezone.utc))\n", "became"),
+        ("x = C(DateTime, default=datetime.utcnow)\n",
+         "x = C(DateTime(timezone=False), default=datetime.utcnow)\n", "became"),
+        ("x = C(Date, default=date.today)\n", "x = C(Date(timezone=True), default=date.today)\n", "became"),
+        ("x = C(DateTime, key=datetime.utcnow)\n",
+         "x = C(DateTime, key=lambda: datetime.now(timezone.utc))\n", "became"),
+        ("c = mapped_column(default=datetime.utcnow)\n",
+         "c = mapped_column(DateTime(timezone=True), default=datetime.utcnow, index=True)\n", "unexpected addition"),
     ],
     ids=["changed-name", "other-keyword", "other-statement", "removed-statement", "not-sqlalchemy-string",
          "repeated-keyword", "changed-default", "column-not-filled-by-the-database", "float-configured",
-         "not-a-float", "float-outside-mapped", "optional-outside-mapped", "float-outside-annotation", "money-default-changed"],
+         "not-a-float", "float-outside-mapped", "optional-outside-mapped", "float-outside-annotation", "money-default-changed",
+         "aware-other-class", "timezone-false", "date-not-datetime", "not-a-default-keyword", "aware-column-keyword-added"],
 )
 def test_anything_else_is_caught(old, new, problem):
     assert problem in unintended_change(old, new)

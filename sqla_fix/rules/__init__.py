@@ -10,6 +10,7 @@ from .sqf006_string_length import StringWithoutLength
 from .sqf007_default_called_once import DefaultCalledOnce
 from .sqf008_money_float import MoneyAsFloat
 from .sqf009_flag_default import FlagWithoutDefault
+from .sqf010_naive_datetime import NaiveDatetimeDefault
 
 RULES: list[Rule] = [
     ForeignKeyWithoutIndex(),
@@ -21,6 +22,7 @@ RULES: list[Rule] = [
     DefaultCalledOnce(),
     MoneyAsFloat(),
     FlagWithoutDefault(),
+    NaiveDatetimeDefault(),
 ]
 RULES_BY_CODE = {rule.code: rule for rule in RULES}
 
