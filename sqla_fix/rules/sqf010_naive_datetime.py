@@ -55,7 +55,10 @@ default is a function or lambda sqla-fix cannot read (does it return naive or aw
 column; ``**kwargs``; a typed ``Mapped[datetime]`` whose base's type annotation map cannot be read; a
 table whose definition cannot be read whole (a base it cannot see, a computed ``__table_args__``) or a
 library's mixin; SQLModel fields (``Field(default_factory=datetime.utcnow)``: the field is Pydantic's
-too, and input data may carry naive datetimes that it accepts into the aware column); a naive column of
+too, and input data may carry naive datetimes that it accepts into the aware column; and what a plain
+``datetime`` field's column is depends on SQLModel's version: 0.0.50, installed here, maps it to its
+``UTCDateTime``, aware, whose bind raised ``ValueError: Datetime values must have timezone information``
+for the ``utcnow`` default at insert, where older versions make a naive ``DATETIME``); a naive column of
 a table that has aware ones (``DateTime(timezone=True)``) too.
 
 No finding: ``DateTime(timezone=False)`` written out (naive by decision), an aware column, a naive
@@ -373,6 +376,12 @@ Say what the column's values are:
             if state is None or state.zone != "naive" or not state.filled or state.called:
                 continue
             label = _label(context, f"`{owner.name}.{column.name}`", state)
+            if column.sa_column is None and "sa_type" not in column.keywords:
+                label = (f"`{owner.name}.{column.name}` is filled with naive datetimes "
+                         f"({state.clocks[0][0] + '=' + context.source.segment(state.clocks[0][2]) if state.clocks else 'now()'}"
+                         "): what its column is depends on SQLModel's version (0.0.50 maps datetime to UTCDateTime, "
+                         "aware, which refuses a naive value: ValueError at insert; older versions make a naive "
+                         "DATETIME, whose values carry no time zone)")
             yield Finding(self.code, column.statement, (
                 f"{label}; not fixed: on SQLModel the field is Pydantic's too, and input data may carry naive "
                 "datetimes that it accepts; decide: Field(default_factory=lambda: datetime.now(timezone.utc), "
