@@ -247,6 +247,8 @@ def _left_to_sqf010(context: RuleContext, owner, column: ColumnFact) -> bool:
     edits a column in a run). Without them, this rule makes it the function and SQF010's fix waits."""
     if column.call is None or column.style is Style.SQLMODEL or not context.config.unsafe_fixes:
         return False
+    if not any(isinstance(column.keywords.get(keyword), ast.Call) for keyword in _COLUMN_KEYWORDS):
+        return False  # no default called once: nothing of this rule's there
     if not context.will_fix("SQF010", column.statement):
         return False
     from .sqf010_naive_datetime import NaiveDatetimeDefault

@@ -24,7 +24,17 @@ Fix (unsafe, only with ``--unsafe-fixes``): ``DateTime(timezone=True)`` (``TIMES
 in the file's spelling; a typed ``mapped_column()`` without a type gets it as its first argument), and
 each Python default or onupdate of ``datetime.utcnow``/``datetime.now``/``datetime.today`` (or a lambda
 calling one) becomes ``lambda: datetime.now(timezone.utc)`` (``timezone`` imported from datetime where
-the file does not name it). A column filled by ``server_default=func.now()`` only gets the type.
+the file does not name it). A naive column filled with aware values (``lambda: datetime.now(timezone.utc)``:
+PostgreSQL converts them to the session's zone and drops it) only gets the type. A column filled by the
+database's ``now()`` alone (``server_default=func.now()``) has no finding of its own (its values are the
+session's wall time, a convention of the database's settings, not of the code), but it changes along with
+the module's Python clocks, in the same run, so that the module is not left mixed. An aware column whose
+default is naive (``DateTime(timezone=True), default=datetime.utcnow``: PostgreSQL reads the values in the
+session's zone) gets the aware default only. ``default=datetime.utcnow()``, a clock called once, is SQF007's
+finding; where this rule fixes the column (with ``--unsafe-fixes``), SQF007 leaves it alone and this rule's
+one edit makes the call ``lambda: datetime.now(timezone.utc)``: one rule edits a column in a run, and a
+second run changes nothing. Without unsafe fixes SQF007 makes it ``datetime.utcnow``, and this rule's
+finding (the same message, its fix held back) stays.
 
 The Python default stays a Python default, aware: ``server_default=func.now()`` in its place would
 change where the value comes from (the database's clock, its transaction start time, and on MariaDB
@@ -49,8 +59,9 @@ column to a module of naive ones): a column is fixed only where every naive Date
 (and of its bases' modules) is one this rule fixes. Otherwise it is reported, naming the columns that
 would stay naive: aware and naive values side by side do not compare.
 
-Reported, not fixed: a default called once (``default=datetime.utcnow()``, SQF007's finding: this rule
-leaves such a column to it, and decides on it once SQF007's fix is in); a naive DateTime whose time
+Reported, not fixed: a default called once in another form (``datetime.utcnow() + timedelta(days=1)``:
+SQF007's finding, this rule stays out of the column, reporting it only where SQF007 does not run); a naive
+DateTime whose time
 default is a function or lambda sqla-fix cannot read (does it return naive or aware values?); a key
 column; ``**kwargs``; a typed ``Mapped[datetime]`` whose base's type annotation map cannot be read; a
 table whose definition cannot be read whole (a base it cannot see, a computed ``__table_args__``) or a
@@ -68,6 +79,7 @@ column with no time default in a table without aware ones, ``Date``, and dialect
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -86,6 +98,7 @@ _CLOCKS = {"datetime.datetime.utcnow": "UTC", "datetime.datetime.now": "local",
 _TYPES = frozenset({"sa.DateTime", "sa.TIMESTAMP"})
 _KEYWORDS = ("default", "insert_default", "onupdate")
 _SQL_NOW = ("now", "current_timestamp", "localtimestamp", "sysdate", "getdate")
+_TIME_WORDS = frozenset({"now", "utcnow", "today", "utc", "timestamp", "localnow", "tznow", "current"})
 _OTHER_DIALECTS = ("sqlalchemy.dialects.mysql", "sqlalchemy.dialects.sqlite")
 
 
@@ -408,8 +421,11 @@ def _zone(context: RuleContext, owner, column: ColumnFact) -> tuple[str | None, 
             return None, False
         call = column.type_call
         if isinstance(call, ast.Call):
-            if call.args or any(k.arg is None for k in call.keywords):
-                return None, False  # DateTime(True): configured
+            if any(k.arg is None for k in call.keywords) or len(call.args) > 1:
+                return None, False  # **options: not known
+            if call.args:  # DateTime(True): the timezone flag, positionally
+                flag = call.args[0]
+                return ("aware" if is_constant(flag, True) else None), False
             timezone = [k.value for k in call.keywords if k.arg == "timezone"]
             if timezone:
                 return ("aware" if not is_constant(timezone[0], False) else None), False
@@ -464,8 +480,8 @@ def _time_like(context: RuleContext, value) -> bool:
     """A callable default whose code speaks of the time (`utcnow`, `lambda: now()`, `timeutils.utcnow`)."""
     if isinstance(value, (ast.Constant, ast.Dict, ast.List, ast.Tuple)):
         return False
-    code = context.source.segment(value).lower()
-    return any(word in code for word in ("now", "utc", "today", "timestamp"))
+    words = set(re.split(r"[^a-z0-9]+", context.source.segment(value).lower()))
+    return bool(words & _TIME_WORDS) or any(word.startswith("utcnow") for word in words)
 
 
 def _fixable(state: _Column) -> bool:
