@@ -54,10 +54,13 @@ offset-aware datetimes``; code that assigns naive datetimes writes them in the s
 migration must say what the existing values are: ``USING col AT TIME ZONE 'UTC'`` for ``utcnow``, the
 application's own time zone for ``datetime.now`` (they are its local time, not UTC).
 
-A module's datetimes change together or not at all (the reasoning of SQF005, which adds no aware
-column to a module of naive ones): a column is fixed only where every naive DateTime of its module
-(and of its bases' modules) is one this rule fixes. Otherwise it is reported, naming the columns that
-would stay naive: aware and naive values side by side do not compare.
+A project's datetimes change together or not at all (the reasoning of SQF005, which adds no aware
+column to a module of naive ones): a column is fixed only where every naive DateTime of its project's
+model modules (of its module and its bases' where no project is read) is one this rule fixes. Otherwise
+it is reported, naming the columns that would stay naive: aware and naive values side by side do not
+compare, and the project's code compares its tables' times with each other (CKAN's ``package`` and
+``resource`` both have a ``metadata_modified``: making one aware and not the other was the ecosystem
+check's lesson).
 
 Reported, not fixed: a default called once in another form (``datetime.utcnow() + timedelta(days=1)``:
 SQF007's finding, this rule stays out of the column, reporting it only where SQF007 does not run); a naive
@@ -132,7 +135,7 @@ class NaiveDatetimeDefault(Rule):
 Say what the column's values are:
 - instants: `DateTime(timezone=True)` with an aware default,
   `mapped_column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))` (or
-  `server_default=func.now()`), with every naive DateTime of the module made aware in the same change,
+  `server_default=func.now()`), with every naive DateTime of the project made aware in the same change,
   and a migration that says what the old values were (`USING col AT TIME ZONE 'UTC'` on PostgreSQL);
   on SQLModel `Field(default_factory=lambda: datetime.now(timezone.utc), sa_type=DateTime(timezone=True))`;
 - naive UTC by the project's convention (every session in UTC): write it out,
@@ -280,7 +283,7 @@ Say what the column's values are:
                 "make it a function first (SQF007); decide: DateTime(timezone=True) with "
                 "default=lambda: datetime.now(timezone.utc), or # noqa: SQF010"))
         decide = ("decide: DateTime(timezone=True) with an aware default (lambda: datetime.now(timezone.utc)) for "
-                  "every naive DateTime of the module, DateTime(timezone=False) written out for naive UTC by "
+                  "every naive DateTime of the project, DateTime(timezone=False) written out for naive UTC by "
                   "convention, or # noqa: SQF010")
         if not state.filled:
             if not aware or state.unreadable:
@@ -361,8 +364,8 @@ Say what the column's values are:
         if staying:
             names = ", ".join(f"{s.owner.name}.{s.column.name}" for s in staying[:3])
             more = f" and {len(staying) - 3} more" if len(staying) > 3 else ""
-            return (f"the module's other naive DateTime columns ({names}{more}) would stay naive, and aware and naive "
-                    "values do not compare (TypeError): the module's datetimes change together")
+            return (f"the project's other naive DateTime columns ({names}{more}) would stay naive, and aware and naive "
+                    "values do not compare (TypeError): the project's datetimes change together")
         return None
 
     def _sqlmodel(self, context: RuleContext, owner: ModelClass) -> Iterator[Finding]:
@@ -493,10 +496,14 @@ def _fixable(state: _Column) -> bool:
 
 
 def _module_columns(context: RuleContext, owner, cache) -> list[_Column]:
-    """Every date-time column of the owner's module and of its bases' modules."""
+    """Every date-time column of the project's modules (the owner's module and its bases' where there is no
+    project): the datetimes a database's code compares with each other."""
     found: list[_Column] = []
     rule = NaiveDatetimeDefault()
-    for module in _convention_modules(context, owner):
+    modules = {id(m): m for m in _convention_modules(context, owner)}
+    if context.facts.root is not None:  # the project's every model module: one convention per database
+        modules.update((id(m), m) for m in context.picture.modules if m.root == context.facts.root)
+    for module in modules.values():
         if id(module) not in cache:
             states = []
             for other in [*module.classes.values(), *module.tables.values()]:
@@ -504,15 +511,50 @@ def _module_columns(context: RuleContext, owner, cache) -> list[_Column]:
                     continue
                 for column in other.columns.values():
                     if column.style is Style.SQLMODEL:
-                        if column.type_name == "datetime" and not _aware_type(column.keywords.get("sa_type")):
+                        # a plain `datetime` field's column depends on SQLModel's version (UTCDateTime, aware, in
+                        # 0.0.50; a naive DATETIME before): neither naive nor aware for certain
+                        if column.type_name == "datetime" and "sa_type" in column.keywords \
+                                and not _aware_type(column.keywords.get("sa_type")):
                             states.append(_Column(other, column, "naive"))
                         continue
-                    state = rule._read(context, other, column)
+                    state = (rule._read(context, other, column) if module is context.facts
+                             else _read_elsewhere(context, other, column))
                     if state is not None:
                         states.append(state)
             cache[id(module)] = states
         found += cache[id(module)]
     return found
+
+
+_CLOCK_NAMES = frozenset({"utcnow", "now", "today"})
+
+
+def _read_elsewhere(context: RuleContext, owner, column: ColumnFact) -> _Column | None:
+    """A column of another module of the project, read without its module's names (only whether it is naive,
+    and whether its time defaults look like the clocks this rule fixes): enough to say it would stay naive."""
+    zone, typed_bare = _zone(context, owner, column)
+    if zone is None:
+        return None
+    state = _Column(owner, column, zone, typed_bare)
+    for keyword in _KEYWORDS:
+        value = column.keywords.get(keyword)
+        if value is None or is_constant(value, None):
+            continue
+        body = value.body if isinstance(value, ast.Lambda) else value
+        called = body.func if isinstance(body, ast.Call) and not body.args and not body.keywords else None
+        reference = called if called is not None else (body if isinstance(value, ast.Lambda) is False else None)
+        code = ast.unparse(value).lower()
+        if isinstance(reference, ast.Attribute) and reference.attr in _CLOCK_NAMES and "func" not in code:
+            state.clocks.append((keyword, value, reference, "UTC" if reference.attr == "utcnow" else "local"))
+        elif "func." in code or code.startswith("func"):
+            state.server_now = True
+        elif "now(" in code and "utc" in code:
+            state.aware_default = keyword
+        else:
+            state.unreadable = f"its {keyword}= cannot be read"
+    if column.keywords.get("server_default") is not None:
+        state.server_now = state.server_now or "now" in ast.unparse(column.keywords["server_default"]).lower()
+    return state
 
 
 def _other_dialect(context: RuleContext) -> str | None:
