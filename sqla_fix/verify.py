@@ -7,7 +7,11 @@ lines and imported names, timestamp columns (filled in by `server_default`) in c
 `backref("x", cascade=...)`), `unique=True` on a column holding a foreign key (SQF014); and a default called once made a function (`default=f()` by `f` or
 `lambda: ...`, SQLModel's `Field(default=f())` by `Field(default_factory=f)`); and money taken out of
 floats (`Float`/`Double` by `Numeric(p, s)`, `float` by `Decimal` in an annotation, `x: Mapped[float]` given
-`= mapped_column(Numeric(p, s))`, `mapped_column(...)` given a leading `Numeric(p, s)`); and identities
+`= mapped_column(Numeric(p, s))`, `mapped_column(...)` given a leading `Numeric(p, s)`); and naive datetimes
+made aware (`DateTime`/`TIMESTAMP` by `DateTime(timezone=True)`, a typed `mapped_column(...)` given
+`DateTime(timezone=True)` as its first argument or after its name, and a `default=`/`insert_default=`/`onupdate=`
+of `datetime.utcnow`, `datetime.now` or `datetime.today` (or a lambda calling one) by
+`lambda: datetime.now(timezone.utc)`, also where it was called once, `datetime.utcnow()`, SQF010); and identities
 made unique (SQF011: `unique=True` added to a `Column`, `mapped_column` or `Field` that had no `unique=`, a bare
 `x: Mapped[str]` given `= mapped_column(unique=True)`); and SQLAlchemy's
 documented naming convention given to a metadata (SQF013: `naming_convention={...}` added to a `MetaData(...)`,
@@ -40,6 +44,11 @@ _NAMING_CONVENTION = {
     "ck": "ck_%(table_name)s_%(constraint_name)s", "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+# The naive date-time types and clocks whose columns SQF010 makes aware.
+_DATETIME_TYPES = frozenset({"DateTime", "TIMESTAMP"})
+_NAIVE_CLOCKS = frozenset({"utcnow", "now", "today"})
+_TIME_DEFAULTS = frozenset({"default", "insert_default", "onupdate"})
 
 
 def unintended_change(old_source: str, new_source: str, old_tree: ast.Module | None = None) -> str | None:
@@ -136,6 +145,8 @@ class _Comparison:
             return not new.args and {k.arg: ast.dump(k.value) for k in new.keywords} == kept
         if self.money_type(old, new) or self.money_column(old, new):
             return True
+        if self.aware_type(old, new) or self.aware_column(old, new):
+            return True
         # backref="x" -> backref("x", cascade="all, delete-orphan")
         if isinstance(old, ast.Constant) and isinstance(new, ast.Call) and self.name(new.func) == "backref":
             return (
@@ -211,6 +222,63 @@ class _Comparison:
                 and self.numeric(new.args[0]) and ast.dump(ast.Tuple(new.args[1:])) == ast.dump(ast.Tuple(old.args))
                 and ast.dump(ast.Tuple(new.keywords)) == ast.dump(ast.Tuple(old.keywords)))
 
+    def aware_type(self, old: ast.AST, new: ast.AST) -> bool:
+        """`DateTime`, `sa.DateTime()`, `TIMESTAMP` made `...(timezone=True)`, spelled alike (SQF010)."""
+        if isinstance(old, ast.Call):
+            if old.args or old.keywords:
+                return False
+            old = old.func
+        if not isinstance(old, (ast.Name, ast.Attribute)) or self.name(old) not in _DATETIME_TYPES:
+            return False
+        return (isinstance(new, ast.Call) and ast.dump(new.func) == ast.dump(old) and not new.args
+                and [k.arg for k in new.keywords] == ["timezone"] and isinstance(new.keywords[0].value, ast.Constant)
+                and new.keywords[0].value.value is True)
+
+    def _aware_type_added(self, node: ast.AST) -> bool:
+        return (isinstance(node, ast.Call) and self.name(node.func) == "DateTime" and not node.args
+                and [k.arg for k in node.keywords] == ["timezone"] and isinstance(node.keywords[0].value, ast.Constant)
+                and node.keywords[0].value.value is True)
+
+    def aware_column(self, old: ast.AST, new: ast.AST) -> bool:
+        """`mapped_column([name, ]...)` given `DateTime(timezone=True)` first (or after its name), its time
+        defaults made aware, all else the same (SQF010)."""
+        if not (isinstance(old, ast.Call) and isinstance(new, ast.Call) and self.name(old.func) == "mapped_column"
+                and ast.dump(old.func) == ast.dump(new.func) and len(new.args) == len(old.args) + 1
+                and len(old.args) <= 1 and len(new.keywords) == len(old.keywords)):
+            return False
+        position = len(old.args)
+        if not self._aware_type_added(new.args[position]):
+            return False
+        if ast.dump(ast.Tuple(new.args[:position])) != ast.dump(ast.Tuple(old.args)):
+            return False
+        for before, after in zip(old.keywords, new.keywords):
+            if before.arg != after.arg:
+                return False
+            if ast.dump(before.value) != ast.dump(after.value) and not (
+                    before.arg in _TIME_DEFAULTS and self.aware_default(before.value, after.value)):
+                return False
+        return True
+
+    def aware_default(self, old: ast.AST, new: ast.AST) -> bool:
+        """`datetime.utcnow` (`dt.datetime.now`, `lambda: datetime.today()`) made
+        `lambda: datetime.now(timezone.utc)`, the class spelled alike (SQF010)."""
+        if isinstance(old, ast.Lambda) and not _parameters(old.args) and isinstance(old.body, ast.Call) \
+                and not old.body.args and not old.body.keywords:
+            old = old.body.func
+        elif isinstance(old, ast.Call) and not old.args and not old.keywords:  # `datetime.utcnow()`, called once
+            old = old.func
+        if not (isinstance(old, ast.Attribute) and old.attr in _NAIVE_CLOCKS):
+            return False
+        if not (isinstance(new, ast.Lambda) and not _parameters(new.args) and isinstance(new.body, ast.Call)):
+            return False
+        call = new.body
+        if not (isinstance(call.func, ast.Attribute) and call.func.attr == "now"
+                and ast.dump(call.func.value) == ast.dump(old.value) and not call.keywords and len(call.args) == 1):
+            return False
+        utc = call.args[0]
+        return (isinstance(utc, ast.Attribute) and utc.attr == "utc"
+                and self.name(utc.value) == "timezone")
+
     def bare_text_type(self, old: ast.AST, new: ast.AST) -> bool:
         """The bare class `String` (`sa.String`, `db.String`) replaced by `Text`, spelled alike (SQF006)."""
         kinds = (ast.Name, ast.Attribute)
@@ -285,6 +353,9 @@ class _Comparison:
             if isinstance(old, ast.keyword) and isinstance(new, ast.keyword) and (old.arg, new.arg) == (
                 "default", "default_factory") and self.deferred(old.value, new.value):
                 return None  # SQLModel Field(default=f()) -> Field(default_factory=f)
+            if isinstance(old, ast.keyword) and isinstance(new, ast.keyword) and old.arg == new.arg and (
+                old.arg in _TIME_DEFAULTS and self.aware_default(old.value, new.value)):
+                return None  # default=datetime.utcnow -> default=lambda: datetime.now(timezone.utc) (SQF010)
             if isinstance(old, ast.keyword) and isinstance(new, ast.keyword) and old.arg == new.arg and (
                 old.arg in ("default", "insert_default") and _fresh_mutable(old.value, new.value)):
                 return None  # default=[] -> default=list (SQF009)
@@ -370,6 +441,10 @@ def _fresh_mutable(old: ast.AST, new: ast.AST) -> bool:
     return (isinstance(old, (ast.List, ast.Dict)) and isinstance(new, ast.Lambda)
             and not (new.args.posonlyargs or new.args.args or new.args.kwonlyargs or new.args.vararg or new.args.kwarg)
             and ast.dump(new.body) == ast.dump(old))
+
+
+def _parameters(arguments: ast.arguments) -> bool:
+    return bool(arguments.posonlyargs or arguments.args or arguments.kwonlyargs or arguments.vararg or arguments.kwarg)
 
 
 def _list_context(parent: ast.AST, field: str) -> str:

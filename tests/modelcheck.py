@@ -143,6 +143,15 @@ def check(kind: str, target: str, module, tables, engine) -> str | None:
         default = column.onupdate if kind == "callable-onupdate" else column.default
         if default is None or default.is_callable != (kind != "scalar-default"):
             return f"{target}: expected a {kind}, has {default!r}"
+    elif kind in ("aware", "naive"):  # SQF010: DateTime(timezone=True), and its Python defaults make aware values
+        column = _column(tables, target)
+        if not isinstance(column.type, sa.DateTime) or bool(column.type.timezone) != (kind == "aware"):
+            return f"{target}: expected an {kind} DateTime, type is {column.type!r}"
+        for default in (column.default, column.onupdate) if kind == "aware" else ():
+            if default is not None and default.is_callable:
+                made = default.arg(None)
+                if made.tzinfo is None:
+                    return f"{target}: its aware column's Python default made {made!r}"
     elif kind == "server-default":  # `server-default flags.is_admin=false`: a raw INSERT without it stores that
         return server_default_problem(engine, tables, target)
     elif kind in ("cascade", "no-cascade"):

@@ -161,6 +161,14 @@ def _problems(server: str, engine: sa.Engine, kind: str, target: str, tables) ->
             if catalog_column(conn, table_name, column) is None:
                 problem = f"{target}: no such column in the catalog"
             return [problem] if problem else []
+        if kind in ("aware", "naive"):  # SQF010: timestamptz on PostgreSQL; DATETIME either way on MariaDB
+            found = catalog_column(conn, table_name, column)
+            wanted = {"postgresql": {"aware": ("timestamp with time zone",), "naive": ("timestamp without time zone",)},
+                      "mariadb": {"aware": ("datetime", "timestamp"), "naive": ("datetime", "timestamp")}}[server][kind]
+            problem = check(kind, target, None, tables, None)
+            if found is None or found[0] not in wanted:
+                problem = f"{target}: expected {wanted}, catalog says {found}"
+            return [problem] if problem else []
         if kind == "no-length":  # on PostgreSQL: a varchar without a length, unbounded
             length = conn.execute(sa.text(
                 "SELECT character_maximum_length FROM information_schema.columns WHERE table_schema = "
@@ -918,3 +926,49 @@ def test_sqf012_fixtures_bulk_delete(server: str, fixture: str):
         before_delete = FK_VIOLATION if (fixture, target) in SQF012_PASSIVE_WITHOUT_ONDELETE else DELETED
         assert tuple(found[target, side, op] for side in ("before", "after") for op in OPERATIONS) == (
             before_delete, FK_VIOLATION, DELETED, DELETED_BY_DB), target
+
+
+# ---------------------------------------------------------------- 3. naive and aware datetimes (SQF010)
+
+@pytest.mark.database
+def test_naive_and_aware_datetimes(server: str):
+    """What SQF010's rationale says of naive and aware datetimes, observed on the server: PostgreSQL reads
+    naive values (and its `now()` into a naive column) in the session's time zone and converts aware ones
+    into a naive column; `USING col AT TIME ZONE 'UTC'` keeps old values; MariaDB has no aware DATETIME,
+    PyMySQL drops the offset, and `NOW()` is the session's local time."""
+    from datetime import datetime, timedelta, timezone
+
+    plus2 = timezone(timedelta(hours=2))
+    metadata = sa.MetaData()
+    table = sa.Table("sqf010_times", metadata, sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+                     sa.Column("naive", sa.DateTime), sa.Column("aware", sa.DateTime(timezone=True)))
+    with scratch(server) as engine:
+        metadata.create_all(engine)
+        with engine.begin() as conn:
+            if server == "postgresql":
+                conn.exec_driver_sql("SET TIME ZONE 'Europe/Berlin'")
+                conn.execute(table.insert().values(id=1, naive=datetime(2024, 1, 1, 10, tzinfo=plus2),
+                                                   aware=datetime(2024, 1, 1, 10)))
+                naive, aware = conn.execute(sa.select(table.c.naive, table.c.aware)).one()
+                assert naive == datetime(2024, 1, 1, 9)  # 10:00+02 converted to Berlin (+01), zone dropped
+                assert aware.astimezone(timezone.utc) == datetime(2024, 1, 1, 9, tzinfo=timezone.utc)  # naive = Berlin
+                conn.execute(table.insert().values(id=2, naive=sa.func.now(), aware=sa.func.now()))
+                wall, instant, utc = conn.execute(sa.select(table.c.naive, table.c.aware, sa.text(
+                    "now() AT TIME ZONE 'UTC'")).where(table.c.id == 2)).one()
+                assert wall - utc == timedelta(hours=1) and instant.utcoffset() == timedelta(hours=1)  # December
+                conn.exec_driver_sql("UPDATE sqf010_times SET naive = '2024-01-01 10:00'")
+                before = conn.exec_driver_sql("SELECT pg_relation_filenode('sqf010_times')").scalar()
+                conn.exec_driver_sql("ALTER TABLE sqf010_times ALTER COLUMN naive TYPE timestamptz "
+                                     "USING naive AT TIME ZONE 'UTC'")
+                assert conn.exec_driver_sql("SELECT pg_relation_filenode('sqf010_times')").scalar() != before
+                kept = conn.exec_driver_sql("SELECT naive AT TIME ZONE 'UTC' FROM sqf010_times").scalars().all()
+                assert kept == [datetime(2024, 1, 1, 10)] * 2
+            else:
+                assert catalog_column(conn, "sqf010_times", "aware")[0] == "datetime"  # timezone=True: DATETIME
+                conn.exec_driver_sql("SET time_zone = '+02:00'")
+                conn.execute(table.insert().values(id=1, aware=datetime(2024, 1, 1, 10, tzinfo=plus2)))
+                conn.execute(table.insert().values(id=2, aware=datetime(2024, 1, 1, 8, tzinfo=timezone.utc)))
+                back = conn.execute(sa.select(table.c.aware).order_by(table.c.id)).scalars().all()
+                assert back == [datetime(2024, 1, 1, 10), datetime(2024, 1, 1, 8)]  # offset dropped, naive back
+                local, utc = conn.exec_driver_sql("SELECT NOW(), UTC_TIMESTAMP()").one()
+                assert local - utc == timedelta(hours=2)

@@ -280,6 +280,11 @@ ONE_VOTE = (_class("User", "users", 'vote: Mapped[Optional["Vote"]] = relationsh
             + _class("Vote", "votes", 'user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=False)'))
 ONE_PROFILE = (_class("User", "users", 'profile: Mapped["Profile"] = relationship()')
                + _class("Profile", "profiles", 'user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))'))
+# SQF010
+NAIVE_MODULE = _class("C", "c", "created_at = Column(DateTime, default=datetime.utcnow)", "expires_at = Column(DateTime)")
+NAIVE_SQLMODEL = ("from sqlmodel import Field, SQLModel\n"
+                  "class Item(SQLModel, table=True):\n    id: Optional[int] = Field(default=None, primary_key=True)\n"
+                  "    created_at: datetime = Field(default_factory=datetime.utcnow)\n")
 # SQF005
 LOOK_ALIKES = _class("C", "c", "created: Mapped[datetime]", "modified: Mapped[datetime]")
 STAMPED = (
@@ -370,6 +375,18 @@ DECISIONS = [
     Decision("SQF012", PASSIVE_ONLY, PASSIVE_ONLY.replace('ForeignKey("p.id")', 'ForeignKey("p.id", ondelete="SET NULL")'),
              'ondelete="SET NULL"'),
     Decision("SQF012", PASSIVE_ONLY, PASSIVE_ONLY.replace("passive_deletes=True, ", ""), "remove passive_deletes"),
+    # SQF010: the module's datetimes made aware together, or naive written out
+    Decision("SQF010", NAIVE_MODULE, "from datetime import timezone\n" + NAIVE_MODULE.replace(
+        "Column(DateTime, default=datetime.utcnow)",
+        "Column(DateTime(timezone=True), default=lambda: datetime.now(timezone.utc))").replace(
+        "expires_at = Column(DateTime)", "expires_at = Column(DateTime(timezone=True))"),
+             "DateTime(timezone=True) with an aware default"),
+    Decision("SQF010", NAIVE_MODULE, NAIVE_MODULE.replace("Column(DateTime, default", "Column(DateTime(timezone=False), default"),
+             "DateTime(timezone=False)"),
+    Decision("SQF010", NAIVE_SQLMODEL, "from datetime import timezone\n" + NAIVE_SQLMODEL.replace(
+        "Field(default_factory=datetime.utcnow)",
+        "Field(default_factory=lambda: datetime.now(timezone.utc), sa_type=DateTime(timezone=True))"),
+             "Field(default_factory=lambda: datetime.now(timezone.utc), sa_type=DateTime(timezone=True))"),
     # SQF008: Numeric and Decimal (SQLModel's max_digits/decimal_places), or an integer of cents
     Decision("SQF008", MONEY_SQLMODEL, "from decimal import Decimal\n" + MONEY_SQLMODEL.replace(
         "price: float", "price: Decimal = Field(max_digits=12, decimal_places=2)"),

@@ -53,13 +53,22 @@ OTHER_NAMES = NAMES.replace("pk_%(table_name)s", "pk_%(table_name)s_x")
         ("class C:\n    p_id: int = Field(foreign_key='p.id')\n    cs: list = Relationship(cascade_delete=True)\n",
          "class C:\n    p_id: int = Field(foreign_key='p.id', ondelete='CASCADE')\n"
          "    cs: list = Relationship(cascade_delete=True, passive_deletes=True)\n"),
+        ("x = C(db.DateTime, default=datetime.utcnow, onupdate=lambda: datetime.utcnow())\n",
+         "x = C(db.DateTime(timezone=True), default=lambda: datetime.now(timezone.utc), "
+         "onupdate=lambda: datetime.now(timezone.utc))\n"),
+        ("x = C(TIMESTAMP(), default=dt.datetime.now)\n",
+         "x = C(TIMESTAMP(timezone=True), default=lambda: dt.datetime.now(dt.timezone.utc))\n"),
+        ("class C:\n    at: Mapped[datetime] = mapped_column('at', default=datetime.utcnow())\n",
+         "class C:\n    at: Mapped[datetime] = mapped_column('at', DateTime(timezone=True), "
+         "default=lambda: datetime.now(timezone.utc))\n"),
     ],
     ids=["keywords", "aliased-string", "sa-string", "backref", "class-columns", "table-columns",
          "sqlmodel-sa-column", "sqlmodel-field", "sqlmodel-default", "import", "money-typed", "money-bare-mapped",
          "money-mapped-column", "money-sa-double", "unique-key-typed", "unique-key-flask", "unique-key-sqlmodel",
          "convention-keyword", "convention-factory", "convention-for-pass", "convention-in-body", "unique-column",
          "unique-sqlmodel-field", "unique-bare-mapped", "orm-only-cascade", "orm-only-cascade-backref",
-         "orm-only-cascade-constraint", "orm-only-cascade-sqlmodel"],
+         "orm-only-cascade-constraint", "orm-only-cascade-sqlmodel", "aware-datetime", "aware-timestamp",
+         "aware-mapped-column"],
 )
 def test_our_edits_pass(old, new):
     assert unintended_change(old, new) is None
@@ -93,13 +102,23 @@ def test_our_edits_pass(old, new):
         ("c = Column(String)\n", "c = Column(String, unique=False)\n", "unexpected addition keyword(arg='unique'"),
         ("class U:\n    x: Mapped[str]\n", "class U:\n    x: Mapped[str] = mapped_column(unique=True, index=True)\n",
          "became"),
+        ("x = C(DateTime, default=datetime.utcnow)\n",
+         "x = C(DateTime(timezone=True), default=lambda: other.now(timezone.utc))\n", "became"),
+        ("x = C(DateTime, default=datetime.utcnow)\n",
+         "x = C(DateTime(timezone=False), default=datetime.utcnow)\n", "became"),
+        ("x = C(Date, default=date.today)\n", "x = C(Date(timezone=True), default=date.today)\n", "became"),
+        ("x = C(DateTime, key=datetime.utcnow)\n",
+         "x = C(DateTime, key=lambda: datetime.now(timezone.utc))\n", "became"),
+        ("c = mapped_column(default=datetime.utcnow)\n",
+         "c = mapped_column(DateTime(timezone=True), default=datetime.utcnow, index=True)\n", "unexpected addition"),
     ],
     ids=["changed-name", "other-keyword", "other-statement", "removed-statement", "not-sqlalchemy-string",
          "repeated-keyword", "changed-default", "column-not-filled-by-the-database", "float-configured",
          "not-a-float", "float-outside-mapped", "optional-outside-mapped", "float-outside-annotation", "money-default-changed",
          "unique-false", "unique-inside-foreign-key", "convention-not-the-documented-one",
          "convention-metadata-with-more", "convention-other-attribute", "convention-other-in-body",
-         "unique-false-flipped", "unique-false-added", "bare-mapped-more-than-unique"],
+         "unique-false-flipped", "unique-false-added", "bare-mapped-more-than-unique", "aware-other-class",
+         "timezone-false", "date-not-datetime", "not-a-default-keyword", "aware-column-keyword-added"],
 )
 def test_anything_else_is_caught(old, new, problem):
     assert problem in unintended_change(old, new)

@@ -10,6 +10,7 @@ from .sqf006_string_length import StringWithoutLength
 from .sqf007_default_called_once import DefaultCalledOnce
 from .sqf008_money_float import MoneyAsFloat
 from .sqf009_flag_default import FlagWithoutDefault
+from .sqf010_naive_datetime import NaiveDatetimeDefault
 from .sqf011_identity_unique import IdentityNotUnique
 from .sqf012_orm_only_cascade import OrmOnlyCascade
 from .sqf013_naming_convention import NoNamingConvention
@@ -26,6 +27,7 @@ RULES: list[Rule] = [
     DefaultCalledOnce(),
     MoneyAsFloat(),
     FlagWithoutDefault(),
+    NaiveDatetimeDefault(),
     IdentityNotUnique(),
     OrmOnlyCascade(),
     NoNamingConvention(),

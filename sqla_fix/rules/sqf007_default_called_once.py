@@ -37,6 +37,11 @@ function becomes the attribute's value: the insert fails; SQLAlchemy asks for ``
 ``insert_default=``), and SQLModel's ``Field()`` with its default as the first positional argument or
 with a ``default_factory=`` already.
 
+With unsafe fixes on, a naive ``DateTime`` column that SQF010 fixes is left to it: SQF010 makes
+``default=datetime.utcnow()`` the aware ``lambda: datetime.now(timezone.utc)`` and the column
+``DateTime(timezone=True)`` in one edit, so that one rule edits a column in a run (without unsafe fixes this
+rule makes it ``datetime.utcnow``, and SQF010's fix waits for ``--unsafe-fixes``).
+
 Not this rule's business: ``default=datetime.utcnow`` (a function, called per insert),
 ``default=func.now()`` and ``server_default=func.now()`` (SQL that the database evaluates per row),
 and naive versus aware datetimes.
@@ -151,6 +156,8 @@ Where sqla-fix does not rewrite the default (a name it cannot resolve for certai
 
     # -- where the defaults are -------------------------------------------------------------------------
     def _check_column(self, context: RuleContext, owner, column: ColumnFact) -> Iterator[Finding]:
+        if _left_to_sqf010(context, owner, column):
+            return  # SQF010 makes this naive clock the aware function, in one edit of the column
         checker = _Checker(context, owner, column)
         if column.sa_column is not None:  # Field(sa_column=Column(...)): the column inside
             yield from self._check_column(context, owner, column.sa_column)
@@ -232,6 +239,21 @@ Where sqla-fix does not rewrite the default (a name it cannot resolve for certai
                 f"({choice or keyword + '=' + _reference_text(source, once)}), server_default=func.now() for a time "
                 "the database sets, or # noqa: SQF007"))
         return Finding(self.code, column.statement, label, fix=fix, safety=SAFE)
+
+
+def _left_to_sqf010(context: RuleContext, owner, column: ColumnFact) -> bool:
+    """With unsafe fixes on, SQF010 fixes a `DateTime` column whose default is `datetime.utcnow()`: it makes the
+    call `lambda: datetime.now(timezone.utc)` and the type aware, and this rule leaves that column alone (one rule
+    edits a column in a run). Without them, this rule makes it the function and SQF010's fix waits."""
+    if column.call is None or column.style is Style.SQLMODEL or not context.config.unsafe_fixes:
+        return False
+    if not any(isinstance(column.keywords.get(keyword), ast.Call) for keyword in _COLUMN_KEYWORDS):
+        return False  # no default called once: nothing of this rule's there
+    if not context.will_fix("SQF010", column.statement):
+        return False
+    from .sqf010_naive_datetime import NaiveDatetimeDefault
+
+    return NaiveDatetimeDefault().fixes(context, owner, column)
 
 
 def _reference_text(source, once: _Once) -> str:
