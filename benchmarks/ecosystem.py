@@ -552,11 +552,12 @@ def text_block(title: str, entries: list[str]) -> list[str]:
     return [f"{title}:", "", "```text", *entries, "```", ""]
 
 
-def render_snapshot(results: list[ProjectResult]) -> str:
+def render_snapshot(results: list[ProjectResult], selection: tuple[str, ...] = ()) -> str:
+    command = " ".join(["python benchmarks/ecosystem.py", *selection])
     lines = [
         "# Ecosystem check snapshot",
         "",
-        (f"Made by `python benchmarks/ecosystem.py` with {tool_version()} on Python "
+        (f"Made by `{command}` with {tool_version()} on Python "
          f"{platform.python_version()}. Only counts and the tool's own messages are here, never the projects'"
          " code; the diffs are written outside the repository (`--diffs`)."),
         "",
@@ -659,7 +660,7 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return 2
     arguments.snapshot.parent.mkdir(parents=True, exist_ok=True)
-    arguments.snapshot.write_text(render_snapshot(results))
+    arguments.snapshot.write_text(render_snapshot(results, selection))
     print_summary(results, time.perf_counter() - started)
     print(f"snapshot: {arguments.snapshot}\ndiffs: {arguments.diffs}")
     return 0 if all(result.passed for result in results) else 1
