@@ -101,15 +101,23 @@ class Loader:
             for binding in file.index.bindings.values():
                 if binding.kind != "import":
                     continue
-                parts = binding.target.split(".")
-                for cut in range(len(parts), 0, -1):
-                    path = self.context.get((file.index.root, ".".join(parts[:cut])))
-                    if path is not None and path not in self.loaded:
-                        source = self._context_source(path)
-                        new = self.load(path, source, target=False) if source is not None else None
-                        if new is not None:
-                            queue.append(new)
-                            added.append(new)
+                for new in self._load_modules_of(file.index.root, binding.target):
+                    queue.append(new)
+                    added.append(new)
+        return added
+
+    def _load_modules_of(self, root, target: str) -> list[LoadedFile]:
+        """The project's modules that `target` (`app.models.User`) may name, loaded where not loaded yet:
+        `app.models.User`, `app.models`, `app`, those of them the project has."""
+        added = []
+        parts = target.split(".")
+        for cut in range(len(parts), 0, -1):
+            path = self.context.get((root, ".".join(parts[:cut])))
+            if path is not None and path not in self.loaded:
+                source = self._context_source(path)
+                new = self.load(path, source, target=False) if source is not None else None
+                if new is not None:
+                    added.append(new)
         return added
 
     def follow_function_imports(self, files: list[LoadedFile]) -> list[LoadedFile]:
@@ -124,14 +132,7 @@ class Loader:
                 if not isinstance(node, (ast.Import, ast.ImportFrom)) or id(node) in top:
                     continue
                 for _, target in imported_names(node):
-                    parts = absolute(target, file.index).split(".")
-                    for cut in range(len(parts), 0, -1):
-                        path = self.context.get((file.index.root, ".".join(parts[:cut])))
-                        if path is not None and path not in self.loaded:
-                            source = self._context_source(path)
-                            new = self.load(path, source, target=False) if source is not None else None
-                            if new is not None:
-                                added.append(new)
+                    added += self._load_modules_of(file.index.root, absolute(target, file.index))
         return added + self.follow_imports(added)
 
     def load_classes_named(self, names: set[tuple[Path, str]]) -> list[LoadedFile]:

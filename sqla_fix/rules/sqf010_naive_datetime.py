@@ -186,6 +186,10 @@ Say what the column's values are:
         Invalid('from sqlmodel import Field, SQLModel\n'
                 'class Item(SQLModel, table=True):\n    id: Optional[int] = Field(default=None, primary_key=True)\n'
                 '    created_at: datetime = Field(default_factory=datetime.utcnow)\n'),
+        # inserts get the database's now(), updates a Python clock it cannot read: reported, as without the former
+        Invalid('from clock import naive_utcnow\n'
+                'class C(Base):\n    __tablename__ = "c"\n    id = Column(Integer, primary_key=True)\n'
+                '    updated_at = Column(DateTime, server_default=func.now(), onupdate=naive_utcnow)\n'),
     ]
 
     def check(self, context: RuleContext) -> Iterator[Finding]:
@@ -264,8 +268,8 @@ Say what the column's values are:
                 state.aware_default = state.aware_default or keyword
             elif _time_like(context, value):
                 state.unreadable = state.unreadable or (
-                    f"its {keyword}={context.source.segment(value)} cannot be read (does it return naive or aware "
-                    "datetimes?)")
+                    f"its {keyword}={' '.join(context.source.segment(value).split())} cannot be read (does it return "
+                    "naive or aware datetimes?)")
         if _sql_now(context, column.keywords.get("server_default")) or _sql_now(
                 context, column.keywords.get("server_onupdate")):
             state.server_now = True
@@ -296,8 +300,9 @@ Say what the column's values are:
         if not state.clocks and not state.aware_default and not any(
                 s.clocks for s in _module_columns(context, owner, cache) if _fixable(s)):
             # the database's now() alone: its values are the session's wall time, a convention of the database's
-            # settings; such a column changes only along with the module's Python clocks
-            return None
+            # settings; such a column changes only along with the module's Python clocks. A Python default it
+            # cannot read beside it (an onupdate=) is reported as it is without the server default.
+            return self._unreadable(where, state, decide) if state.unreadable else None
         label = _label(context, where, state)
         blocker = state.unreadable and f"its other default {state.unreadable}"
         blocker = blocker or self._blocker(context, owner, state, cache)

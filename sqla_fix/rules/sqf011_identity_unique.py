@@ -361,9 +361,6 @@ Before adding a unique constraint to a table with rows, find the duplicates:
                     "share", f"`{column.name}: str = Field(unique=True)` there, or unique=False")
         if "sa_column_kwargs" in column.keywords:
             return "its sa_column_kwargs= may say it already", plain
-        unknown = unknown_definition(context.picture, owner)
-        if unknown:
-            return unknown, plain
         if isinstance(owner, ModelClass) and owner.kind in (ClassKind.MIXIN, ClassKind.ABSTRACT):
             return (f"it is declared on `{owner.name}`, shared by the tables that use it",
                     "unique=True where every such table wants it, or a UniqueConstraint per table")
@@ -387,6 +384,10 @@ Before adding a unique constraint to a table with rows, find the duplicates:
         if provider:
             return (f"the table has {provider[0]}: the same {name} may sign in through several providers",
                     f"UniqueConstraint(\"{provider[0]}\", \"{name}\"), or unique=True if accounts are one per {name}")
+        # (after what the columns it sees say for certain: a provider column seen is one, whatever else is unseen)
+        unknown = unknown_definition(context.picture, owner)
+        if unknown:
+            return unknown, plain
         if self._plain_index(context, owner, column):
             return ("a non-unique Index(...) already contains it: making that index unique is the fix, not a "
                     "second one", "unique=True on that Index, or unique=False on the column")

@@ -97,6 +97,8 @@ CONVENTION = (
 _FACTORIES = {"sa.declarative_base": "declarative_base()", "sa.orm.declarative_base": "declarative_base()",
               "sa.registry": "registry()", "flask.SQLAlchemy": "SQLAlchemy()"}
 _CHECK_MAKERS = re.compile(r"\bCheckConstraint\b|\bcreate_constraint\s*=\s*True\b")
+# where one is made, to cite (the name alone, an import or an alias, still blocks: an alias's call is not seen)
+_CHECK_MADE = re.compile(r"\bCheckConstraint\s*\(|\bcreate_constraint\s*=\s*True\b")
 # `Base.metadata.naming_convention = ...`, `metadata.naming_convention.update(...)`: the name it is set on
 _SETS_CONVENTION = re.compile(r"\b(\w+)(?:\.metadata)?\.naming_convention\s*(?:=|\.update\b|\[)")
 _CONSEQUENCE = ("constraint names are left to each database (PostgreSQL's `t_col_key`, MariaDB's `col`), "
@@ -446,7 +448,7 @@ def _project_check(context: RuleContext) -> str | None:
     texts = _project_texts(context)
     root = context.facts.root
     for path in sorted(texts):
-        match = _CHECK_MAKERS.search(texts[path])
+        match = _CHECK_MADE.search(texts[path]) or _CHECK_MAKERS.search(texts[path])
         if match:
             line = texts[path].count("\n", 0, match.start()) + 1
             where = path.relative_to(root) if root is not None and path.is_relative_to(root) else path.name
