@@ -76,7 +76,9 @@ from model_strategies import (
     schemas,
     with_prefix,
 )
-from sqla_fix.config import Config
+from sqla_fix.config import IDENTITY_NAMES, Config
+from sqla_fix.rules import RULES
+from sqla_fix.rules.base import UNSAFE
 from sqla_fix.engine import LoadError, process_source, run
 
 _SLOW = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much]
@@ -233,6 +235,14 @@ def flag_default_fix(schema: Schema, unsafe: bool) -> dict:
     return {"server_default": "true", "nullable": False} if unsafe else {}
 
 
+def identity_table(entity) -> bool:
+    """The users or accounts table, by its class or table name, as SQF011 reads it (its fix is unsafe: an
+    identity there may be made unique; whether it is, the rule's own tests say)."""
+    from sqla_fix.rules.sqf011_identity_unique import USER_TABLES
+
+    return entity.table.lower() in USER_TABLES or entity.cls.lower() in USER_TABLES
+
+
 def invariant_problems(schema: Schema, module, tables: dict[str, sa.Table], engine,
                        before: dict[str, tuple[set[str], Counter, dict]], unsafe: bool = True,
                        project: bool = False) -> list[str]:
@@ -254,6 +264,10 @@ def invariant_problems(schema: Schema, module, tables: dict[str, sa.Table], engi
         for column in entity.columns:
             if expect_text(schema, entity, column, project) and not column.text:
                 may_change[column.name] = {"type", "length"}
+        if unsafe and identity_table(entity):  # SQF011 may make a user's email or username unique
+            for column in entity.columns:
+                if column.name in IDENTITY_NAMES and not column.unique:
+                    may_change.setdefault(column.name, set()).add("unique")
         flag_fix = flag_default_fix(schema, unsafe)  # SQF009: the server default mirrors default=True
         if "is_active" in entity.extras and flag_fix:
             may_change["is_active"] = set(flag_fix)
@@ -341,7 +355,7 @@ def invariant_problems(schema: Schema, module, tables: dict[str, sa.Table], engi
 
 # NOT NULL and cascades change behaviour; indexes, Text and timestamps do not, but new columns are unsafe in
 # a project without migrations (run() reads the project: an existing table would not get them)
-UNSAFE_RULES = frozenset({"SQF002", "SQF004"})
+UNSAFE_RULES = frozenset({"SQF002", "SQF004"} | {rule.code for rule in RULES if rule.fix_safety == UNSAFE})
 WITHOUT_MIGRATIONS = UNSAFE_RULES | {"SQF005"}
 # SQF009: a server default for a flag NOT NULL already is safe; making a nullable flag NOT NULL is not.
 EITHER_KIND = frozenset({"SQF009"})
