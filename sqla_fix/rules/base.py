@@ -40,6 +40,21 @@ def keyword_fix(call: ast.Call, name: str, value: str) -> Fix:
     return fix
 
 
+def with_value(code: str):
+    """The edit that gives an annotated assignment (`bio: str`, `bio: str = ""`) the value `code` (in LibCST's
+    tree: for `EditPlan.replace`)."""
+
+    def rebuilt(assignment):
+        import libcst as cst  # only where the file is rewritten
+
+        return assignment.with_changes(
+            value=cst.parse_expression(code),
+            equal=assignment.equal if assignment.value is not None else cst.AssignEqual(),
+        )
+
+    return rebuilt
+
+
 @dataclass
 class Finding:
     code: str

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING
 
 from ..names import prefix_of
 from ..picture import ModelClass, Picture, Style
-from .base import SAFE, Finding, Invalid, Questions, Rule, RuleContext, Valid
+from .base import SAFE, Finding, Invalid, Questions, Rule, RuleContext, Valid, with_value
 from .schema import (
     in_any_constraint,
     project_indexes,
@@ -215,7 +215,7 @@ def _sqlmodel_text(context: RuleContext, column):
             given = column.keywords.get("default", column.default)
             default = f"default={context.source.segment(given)}, " if given is not None else ""
             nullable = "True" if column.annotation_optional else "False"
-            plan.replace(assignment, _with_value(
+            plan.replace(assignment, with_value(
                 f"{field}({default}sa_column={column_code}({text}, nullable={nullable}))"))
         elif column.call is not None:
             plan.add_keyword(column.call, "sa_type", text)
@@ -225,26 +225,12 @@ def _sqlmodel_text(context: RuleContext, column):
             if field is None or not isinstance(assignment, ast.AnnAssign):
                 return False
             default = f"default={context.source.segment(column.default)}, " if column.default is not None else ""
-            plan.replace(assignment, _with_value(f"{field}({default}sa_type={text})"))
+            plan.replace(assignment, with_value(f"{field}({default}sa_type={text})"))
         for module, name in imports:
             plan.add_import(module, name)
         return True
 
     return fix
-
-
-def _with_value(code: str):
-    """An annotated assignment (`bio: str`, `bio: str = ""`) given the value `code`, in LibCST's tree."""
-
-    def rebuilt(assignment):
-        import libcst as cst  # only where the file is rewritten
-
-        return assignment.with_changes(
-            value=cst.parse_expression(code),
-            equal=assignment.equal if assignment.value is not None else cst.AssignEqual(),
-        )
-
-    return rebuilt
 
 
 def to_text(context: RuleContext, type_call, replacement: str):

@@ -76,7 +76,7 @@ from collections.abc import Iterator
 
 from ..picture import ClassKind, ColumnFact, ModelClass, Style, TableFact
 from ..syntax import literal_string
-from .base import UNSAFE, Finding, Invalid, Rule, RuleContext, Valid
+from .base import UNSAFE, Finding, Invalid, Rule, RuleContext, Valid, with_value
 from .schema import (
     _CLASS_SUFFIXES,
     all_columns,
@@ -424,18 +424,9 @@ Before adding a unique constraint to a table with rows, find the duplicates:
             return None
 
         def fix_bare(plan) -> bool:
-            plan.replace(statement, _with_value(f"{mapped_column}(unique=True)"))
+            plan.replace(statement, with_value(f"{mapped_column}(unique=True)"))
             for module, name in imports:
                 plan.add_import(module, name)
             return True
 
         return fix_bare
-
-
-def _with_value(code: str):
-    def rebuilt(assignment):
-        import libcst as cst
-
-        return assignment.with_changes(value=cst.parse_expression(code), equal=cst.AssignEqual())
-
-    return rebuilt
